@@ -1,0 +1,74 @@
+"""Bad input fails in validation, names the variable, and changes nothing on the VPS."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+testinfra_hosts = ["ansible://vps"]
+
+SCENARIO = Path(__file__).resolve().parents[1]
+PROJECT = SCENARIO.parents[1]
+GOOD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq1ZQ0m4j2fQ2rX8m0pQkU2kq2V9Yc0m8eA1b2c3d4e operator"
+
+CASES = {
+    "empty allow-list": ({"base_ssh_allowed_cidrs": []}, "base_ssh_allowed_cidrs is empty"),
+    "malformed CIDR": (
+        {"base_ssh_allowed_cidrs": ["203.0.113.0/33", "10.0.0.1"]},
+        "base_ssh_allowed_cidrs has entries that are not IP addresses or CIDR networks: 203.0.113.0/33",
+    ),
+    "deploy user without keys": ({"base_deploy_authorized_keys": []}, "base_deploy_authorized_keys is empty"),
+    "key that is not a public key": (
+        {"base_deploy_authorized_keys": ["not a key"]},
+        "base_deploy_authorized_keys has entries that are not SSH public keys",
+    ),
+    "allow-list of wrong type": ({"base_ssh_allowed_cidrs": {"a": 1}}, "base_ssh_allowed_cidrs"),
+    "unknown UFW logging level": ({"base_ufw_logging": "loud"}, "base_ufw_logging"),
+}
+
+WATCHED = [
+    "/etc/ssh/sshd_config.d/01-pdezzy-hardening.conf",
+    "/home/deploy/.ssh/authorized_keys",
+    "/etc/ufw/user.rules",
+    "/etc/sysctl.d/90-pdezzy-base.conf",
+]
+
+
+def snapshot(host) -> str:
+    return host.check_output("sha256sum " + " ".join(WATCHED) + " && ufw status numbered")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_refused_with_nothing_changed(host, case: str) -> None:
+    overrides, message = CASES[case]
+    extra = {"base_deploy_authorized_keys": [GOOD_KEY], "base_ssh_allowed_cidrs": ["192.0.2.0/24"]}
+    extra.update(overrides)
+    before = snapshot(host)
+    env = dict(os.environ)
+    env["ANSIBLE_ROLES_PATH"] = str(PROJECT / "roles")
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(PROJECT / "collections")
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    result = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            os.environ["MOLECULE_INVENTORY_FILE"],
+            str(SCENARIO / "bad_input.yml"),
+            "-e",
+            json.dumps(extra),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert message in output, output
+    assert "changed=0" in output, output
+    assert snapshot(host) == before

@@ -1,0 +1,93 @@
+"""State of the hardened VPS, read on the VPS itself."""
+
+from __future__ import annotations
+
+testinfra_hosts = ["ansible://vps"]
+
+
+def sshd_effective(host) -> dict[str, str]:
+    out = host.check_output("sshd -T -C user=deploy,host=peer,addr=192.0.2.1")
+    config: dict[str, str] = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        config.setdefault(key, value)
+    return config
+
+
+def test_sshd_effective_config_is_hardened(host) -> None:
+    cfg = sshd_effective(host)
+    assert cfg["permitrootlogin"] == "no"
+    # cloud-init's drop-in says "PasswordAuthentication yes"; ours is read first and wins.
+    assert host.file("/etc/ssh/sshd_config.d/50-cloud-init.conf").contains("PasswordAuthentication yes")
+    assert cfg["passwordauthentication"] == "no"
+    assert cfg["kbdinteractiveauthentication"] == "no"
+    assert cfg["pubkeyauthentication"] == "yes"
+    assert cfg["authenticationmethods"] == "publickey"
+    assert cfg["maxauthtries"] == "3"
+    assert cfg["logingracetime"] == "30"
+    assert cfg["allowusers"] == "deploy"
+    assert cfg["allowtcpforwarding"] == "no"
+    assert cfg["x11forwarding"] == "no"
+    assert cfg["kexalgorithms"].split(",")[0] == "sntrup761x25519-sha512@openssh.com"
+    assert "diffie-hellman-group1-sha1" not in cfg["kexalgorithms"]
+    assert all("cbc" not in c for c in cfg["ciphers"].split(","))
+    assert all(m.endswith("-etm@openssh.com") for m in cfg["macs"].split(","))
+
+
+def test_sshd_dropin_is_private_and_valid(host) -> None:
+    dropin = host.file("/etc/ssh/sshd_config.d/01-pdezzy-hardening.conf")
+    assert dropin.user == "root"
+    assert dropin.mode == 0o600
+    assert host.run("sshd -t").rc == 0
+    assert host.service("ssh").is_running
+
+
+def test_ufw_denies_incoming_by_default_with_logging(host) -> None:
+    status = host.check_output("ufw status verbose")
+    assert "Status: active" in status
+    assert "Default: deny (incoming), allow (outgoing)" in status
+    assert "Logging: on (low)" in status
+    lines = [line for line in status.splitlines() if line.startswith(("22/tcp", "80/tcp", "443/tcp"))]
+    ssh = [line for line in lines if line.startswith("22/tcp")]
+    assert ssh, status
+    assert all("Anywhere" not in line.split("ALLOW IN")[1] for line in ssh), ssh
+    assert any(line.startswith("80/tcp") and "Anywhere" in line for line in lines)
+    assert any(line.startswith("443/tcp") and "Anywhere" in line for line in lines)
+
+
+def test_deploy_user_has_keys_and_passwordless_sudo(host) -> None:
+    user = host.user("deploy")
+    assert user.exists
+    assert "sudo" in user.groups
+    assert user.password in ("!", "*", "!*")
+    keys = host.file("/home/deploy/.ssh/authorized_keys")
+    assert keys.user == "deploy"
+    assert keys.content_string.startswith("ssh-ed25519 ")
+    assert host.run("runuser -u deploy -- sudo -n true").rc == 0
+    assert host.run("visudo -c").rc == 0
+
+
+def test_fail2ban_watches_sshd(host) -> None:
+    assert host.service("fail2ban").is_running
+    assert host.service("fail2ban").is_enabled
+    status = host.check_output("fail2ban-client status sshd")
+    assert "Currently banned" in status
+
+
+def test_sysctl_keeps_ip_forward_for_docker(host) -> None:
+    conf = host.file("/etc/sysctl.d/90-pdezzy-base.conf")
+    assert conf.contains("^net.ipv4.ip_forward = 1$")
+    assert conf.contains("^net.ipv4.tcp_syncookies = 1$")
+    assert host.check_output("cat /proc/sys/net/ipv4/ip_forward") == "1"
+
+
+def test_unattended_security_upgrades(host) -> None:
+    dump = host.check_output("apt-config dump Unattended-Upgrade::Origins-Pattern APT::Periodic")
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in dump
+    assert "codename=${distro_codename}-security" in dump
+    assert host.package("unattended-upgrades").is_installed
+
+
+def test_timezone(host) -> None:
+    assert host.file("/etc/localtime").linked_to == "/usr/share/zoneinfo/Europe/Berlin"
+    assert host.file("/etc/timezone").content_string == "Europe/Berlin\n"
