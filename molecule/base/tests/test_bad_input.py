@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 testinfra_hosts = ["ansible://vps"]
 
-SCENARIO = Path(__file__).resolve().parents[1]
-PROJECT = SCENARIO.parents[1]
+PLAYBOOK = Path(__file__).resolve().parents[1] / "bad_input.yml"
 GOOD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq1ZQ0m4j2fQ2rX8m0pQkU2kq2V9Yc0m8eA1b2c3d4e operator"
 
 CASES = {
@@ -43,32 +39,12 @@ def snapshot(host) -> str:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_is_refused_with_nothing_changed(host, case: str) -> None:
+def test_bad_input_is_refused_with_nothing_changed(host, run_playbook, case: str) -> None:
     overrides, message = CASES[case]
-    extra = {"base_deploy_authorized_keys": [GOOD_KEY], "base_ssh_allowed_cidrs": ["192.0.2.0/24"]}
-    extra.update(overrides)
+    extra = {"base_deploy_authorized_keys": [GOOD_KEY], "base_ssh_allowed_cidrs": ["192.0.2.0/24"], **overrides}
     before = snapshot(host)
-    env = dict(os.environ)
-    env["ANSIBLE_ROLES_PATH"] = str(PROJECT / "roles")
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(PROJECT / "collections")
-    env["ANSIBLE_FORCE_COLOR"] = "0"
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            os.environ["MOLECULE_INVENTORY_FILE"],
-            str(SCENARIO / "bad_input.yml"),
-            "-e",
-            json.dumps(extra),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    output = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode != 0, output
-    assert message in output, output
-    assert "changed=0" in output, output
+    result = run_playbook(PLAYBOOK, extra)
+    assert result.returncode != 0, result.output
+    assert message in result.output, result.output
+    assert "changed=0" in result.output, result.output
     assert snapshot(host) == before

@@ -1,0 +1,107 @@
+"""PostgreSQL on the VPS: loopback-only, password auth, health, tuning, data kept across recreation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+testinfra_hosts = ["ansible://vps"]
+
+CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
+PASSWORD = "molecule-pg-secret-123"
+
+
+def psql(host, sql: str, password: str = PASSWORD):
+    """Run SQL through the published port 127.0.0.1:5433, as a client on the VPS would."""
+    return host.run(
+        f"docker run --rm --network host -e PGPASSWORD='{password}' postgres:15 "
+        f"psql -h 127.0.0.1 -p 5433 -U pdezzy -d pdezzy -tAc \"{sql}\""
+    )
+
+
+def inspect(host) -> dict:
+    return json.loads(host.check_output("docker inspect postgres"))[0]
+
+
+def test_accepts_the_vaulted_password(host) -> None:
+    result = psql(host, "select current_user || '@' || current_database()")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "pdezzy@pdezzy"
+
+
+def test_rejects_a_wrong_password(host) -> None:
+    result = psql(host, "select 1", password="not-the-password")
+    assert result.rc != 0
+    assert "password authentication failed" in result.stderr
+
+
+def test_published_on_loopback_only(host) -> None:
+    ports = inspect(host)["HostConfig"]["PortBindings"]
+    assert ports == {"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5433"}]}
+    assert host.socket("tcp://127.0.0.1:5433").is_listening
+    assert not host.socket("tcp://0.0.0.0:5433").is_listening
+
+
+def test_healthcheck_is_pg_isready_every_10s_and_healthy(host) -> None:
+    state = inspect(host)
+    check = state["Config"]["Healthcheck"]
+    assert "pg_isready" in check["Test"][1]
+    assert check["Interval"] == 10_000_000_000
+    assert state["State"]["Health"]["Status"] == "healthy"
+    assert state["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+
+
+def test_password_is_not_in_the_container_environment_or_command(host) -> None:
+    state = inspect(host)
+    assert PASSWORD not in json.dumps(state["Config"]["Env"])
+    assert PASSWORD not in json.dumps(state["Config"]["Cmd"])
+    secret = host.file("/opt/pdezzy/postgres/password")
+    assert secret.mode == 0o400
+    assert secret.uid == 999
+
+
+def test_tuning_follows_host_memory(host) -> None:
+    mem_mb = int(host.check_output("awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo"))
+    shared = psql(host, "show shared_buffers").stdout.strip()
+    assert shared == f"{max(mem_mb // 4, 128)}MB" or shared == f"{max(mem_mb // 4, 128) // 1024}GB"
+    assert psql(host, "show max_connections").stdout.strip() == "100"
+
+
+def test_rows_survive_a_recreation_for_changed_tuning(host, run_playbook) -> None:
+    assert psql(host, "create table if not exists keep (v text); insert into keep values ('before')").rc == 0
+    old_id = inspect(host)["Id"]
+    result = run_playbook(CONVERGE, {"postgres_max_connections": 120})
+    assert result.returncode == 0, result.output
+    assert inspect(host)["Id"] != old_id, "a changed setting must recreate the container"
+    assert psql(host, "show max_connections").stdout.strip() == "120"
+    assert psql(host, "select v from keep").stdout.split() == ["before"]
+    # Back to the converged settings: recreated again, row still there.
+    assert run_playbook(CONVERGE).returncode == 0
+    assert psql(host, "select count(*) from keep").stdout.strip() == "1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"postgres_password": ""}, "postgres_password must be set from the vault"),
+        ({"postgres_password": "short"}, "postgres_password must be set from the vault"),
+        ({"postgres_work_mem": "16 megs"}, "postgres_work_mem: not a size"),
+        ({"postgres_shared_buffers": "-1MB"}, "postgres_shared_buffers: not a size"),
+        ({"postgres_host_port": "five"}, "postgres_host_port"),
+    ],
+)
+def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict, message: str) -> None:
+    old_id = inspect(host)["Id"]
+    result = run_playbook(CONVERGE, extra)
+    assert result.returncode != 0
+    assert message in result.output, result.output
+    assert "changed=0" in result.output
+    assert inspect(host)["Id"] == old_id
+
+
+def test_short_password_is_not_logged(run_playbook) -> None:
+    result = run_playbook(CONVERGE, {"postgres_password": "leakme"})
+    assert result.returncode != 0
+    assert "leakme" not in result.output
