@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from testinfra.backend.base import CommandResult
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -13,11 +14,11 @@ CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
 PASSWORD = "molecule-pg-secret-123"
 
 
-def psql(host, sql: str, password: str = PASSWORD):
+def psql(host, sql: str, password: str = PASSWORD) -> CommandResult:
     """Run SQL through the published port 127.0.0.1:5433, as a client on the VPS would."""
     return host.run(
         f"docker run --rm --network host -e PGPASSWORD='{password}' postgres:15 "
-        f"psql -h 127.0.0.1 -p 5433 -U pdezzy -d pdezzy -tAc \"{sql}\""
+        f'psql -h 127.0.0.1 -p 5433 -U pdezzy -d pdezzy -tAc "{sql}"'
     )
 
 

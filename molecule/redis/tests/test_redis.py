@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from testinfra.backend.base import CommandResult
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -13,7 +14,7 @@ CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
 PASSWORD = "molecule-redis-secret-123"
 
 
-def cli(host, command: str, password: str | None = PASSWORD):
+def cli(host, command: str, password: str | None = PASSWORD) -> CommandResult:
     """redis-cli through the published port 127.0.0.1:6380, as a client on the VPS would."""
     auth = f"-e REDISCLI_AUTH='{password}' " if password else ""
     return host.run(f"docker run --rm --network host {auth}redis:7-alpine redis-cli -h 127.0.0.1 -p 6380 {command}")
@@ -66,7 +67,8 @@ def test_a_key_survives_a_restart_and_a_recreation(host, run_playbook) -> None:
     assert cli(host, "set survivor 42").stdout.strip() == "OK"
     host.check_output("docker restart redis")
     host.check_output(
-        "timeout 60 sh -c 'until [ \"$(docker inspect -f {{.State.Health.Status}} redis)\" = healthy ]; do sleep 1; done'"
+        "timeout 60 sh -c "
+        "'until [ \"$(docker inspect -f {{.State.Health.Status}} redis)\" = healthy ]; do sleep 1; done'"
     )
     assert cli(host, "get survivor").stdout.strip() == "42"
     old_id = inspect(host)["Id"]

@@ -10,12 +10,12 @@ name: command_flags
 short_description: Turn a mapping of settings into repeated C(flag key=value) arguments
 version_added: 0.1.0
 description:
-  - Renders C({"max_connections": 100, "fsync": true}) as
-    C(["-c", "fsync=on", "-c", "max_connections=100"]), the form C(postgres -c) and similar daemons take.
+  - 'Renders C({"max_connections": 100, "fsync": true}) as
+    C(["-c", "fsync=on", "-c", "max_connections=100"]), the form C(postgres -c) and similar daemons take.'
   - Keys are sorted, so the result is stable and a container's command only changes when a setting does.
   - Booleans become O(true_value)/O(false_value); other scalars are converted with C(str()).
-  - A key or value that contains whitespace in a key, a newline, or C(=) in a key is refused, so a
-    setting can never smuggle a second argument in.
+  - A key that is empty or contains white space or C(=), and a value that contains a newline, are
+    refused, so a setting can never smuggle a second argument in.
 options:
   _input:
     description: Settings to render.
@@ -59,9 +59,7 @@ def _render(value: Any, true_value: str, false_value: str) -> str:
     return str(value)
 
 
-def command_flags(
-    settings: Any, flag: str = "-c", true_value: str = "on", false_value: str = "off"
-) -> list[str]:
+def command_flags(settings: Any, flag: str = "-c", true_value: str = "on", false_value: str = "off") -> list[str]:
     """Render ``settings`` as ``[flag, "key=value", ...]`` in sorted key order."""
     if not isinstance(settings, Mapping):
         raise TypeError(f"command_flags expects a mapping, got {type(settings).__name__}")
