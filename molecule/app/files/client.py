@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Test client run inside a container on the stack network (stdlib only).
+
+client.py http URL HOST [METHOD] [JSON_BODY] [BEARER]   -> prints "<status> <body>"
+client.py ws-room HOST_A HOST_B DOMAIN ROOM MESSAGE      -> prints what B received
+client.py ws-echo HOST DOMAIN MESSAGE                   -> prints the echo
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import struct
+import sys
+import urllib.error
+import urllib.request
+
+
+def http(url: str, host: str, method: str = "GET", body: str = "", bearer: str = "") -> None:
+    headers = {"Host": host, "Content-Type": "application/json"}
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
+    request = urllib.request.Request(url, data=body.encode() or None, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            print(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        print(error.code, error.read().decode())
+
+
+class WebSocket:
+    def __init__(self, host: str, port: int, path: str, domain: str) -> None:
+        self.sock = socket.create_connection((host, port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: {domain}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: https://{domain}\r\n\r\n"
+            ).encode()
+        )
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = self.sock.recv(1024)
+            if not chunk:
+                raise ConnectionError("closed during handshake")
+            response += chunk
+        status = response.split(b"\r\n", 1)[0]
+        if b" 101 " not in status:
+            raise ConnectionError(f"handshake refused: {status.decode()}")
+
+    def send(self, text: str) -> None:
+        payload = text.encode()
+        mask = os.urandom(4)
+        header = bytes([0x81])
+        if len(payload) < 126:
+            header += bytes([0x80 | len(payload)])
+        else:
+            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def _exact(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed")
+            data += chunk
+        return data
+
+    def recv(self) -> str:
+        first, second = self._exact(2)
+        length = second & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", self._exact(2))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", self._exact(8))[0]
+        payload = self._exact(length)
+        if first & 0x0F == 0x8:
+            raise ConnectionError("closed by server")
+        return payload.decode()
+
+
+def main(argv: list[str]) -> None:
+    mode = argv[1]
+    if mode == "http":
+        http(*argv[2:])
+    elif mode == "ws-echo":
+        host, domain, message = argv[2:5]
+        ws = WebSocket(host, 8006, "/ws/echo/", domain)
+        ws.send(message)
+        print(ws.recv())
+    elif mode == "ws-room":
+        host_a, host_b, domain, room, message = argv[2:7]
+        a = WebSocket(host_a, 8006, f"/ws/rooms/{room}/", domain)
+        b = WebSocket(host_b, 8006, f"/ws/rooms/{room}/", domain)
+        a.send(json.dumps({"message": message}))
+        print(b.recv())
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,178 @@
+"""The app on the VPS, tested in deploy order: v1 converged, v2 rolled, a broken v3 rolled back.
+
+Clients run in throwaway containers on the stack network (port 8006 is never published).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+testinfra_hosts = ["ansible://vps"]
+
+SCENARIO = Path(__file__).resolve().parents[1]
+CONVERGE = SCENARIO / "converge.yml"
+APP_SOURCE = SCENARIO.parents[1] / "examples" / "pdezzy-app"
+DOMAIN = "app.pdezzy.test"
+CLIENT = (
+    "docker run --rm --network pdezzy -v /usr/local/bin/pdezzy-test-client:/client.py:ro "
+    "python:3.11-slim python /client.py"
+)
+
+
+def http(
+    host, path: str, target: str = "app", method: str = "GET", body: dict | None = None, bearer: str = ""
+) -> tuple[int, Any]:
+    args = f"http http://{target}:8006{path} {DOMAIN} {method} '{json.dumps(body) if body else ''}' '{bearer}'"
+    status, _, text = host.check_output(f"{CLIENT} {args}").partition(" ")
+    return int(status), json.loads(text) if text.startswith(("{", "[")) else text
+
+
+def replicas(host) -> dict[str, dict]:
+    names = ["app-1", "app-2"]
+    return {name: json.loads(host.check_output(f"docker inspect {name}"))[0] for name in names}
+
+
+def manage(host, code: str) -> str:
+    return host.check_output(f'docker exec app-1 python manage.py shell -c "{code}"').strip()
+
+
+def test_health_ok_on_every_replica_and_the_alias(host) -> None:
+    for target in ("app", "app-1", "app-2"):
+        status, body = http(host, "/api/health/", target)
+        assert status == 200, body
+        assert body["status"] == "ok"
+        assert body["checks"] == {"database": "ok", "redis": "ok"}
+        assert body["version"] == "v1"
+
+
+def test_replicas_are_healthy_and_publish_nothing(host) -> None:
+    for name, state in replicas(host).items():
+        assert state["State"]["Health"]["Status"] == "healthy", name
+        assert state["HostConfig"]["PortBindings"] in ({}, None), name
+        assert state["Config"]["Image"] == "pdezzy-app:v1"
+        assert state["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert not host.socket("tcp://0.0.0.0:8006").is_listening
+
+
+def test_env_file_is_private_and_production_safe(host) -> None:
+    env = host.file("/opt/pdezzy/app/.env")
+    assert env.mode == 0o600
+    assert env.user == "pdezzy"
+    assert env.contains("^DEBUG=False$")
+    assert env.contains(f"^ALLOWED_HOSTS={DOMAIN}$")
+    for key in ("SECRET_KEY", "DB_PASSWORD", "REDIS_URL", "EMAIL_HOST_USER", "LONE_WOLF_API_KEY", "OTP_LENGTH"):
+        assert env.contains(f"^{key}="), key
+    assert not env.contains("DJANGO_SUPERUSER_PASSWORD")
+
+
+def test_migrations_applied_and_superuser_exists(host) -> None:
+    plan = host.check_output("docker exec app-1 python manage.py showmigrations --plan")
+    assert "[X]  seller.0001_initial" in plan
+    assert "[ ]" not in plan
+    count = manage(
+        host,
+        "from django.contrib.auth import get_user_model as g; print(g().objects.filter(is_superuser=True).count())",
+    )
+    assert count == "1"
+
+
+def test_static_files_collected_into_the_volume(host) -> None:
+    out = host.check_output("docker run --rm -v pdezzy_static:/s:ro python:3.11-slim ls /s/admin/css")
+    assert "base.css" in out.split()
+
+
+def test_jwt_login_and_protected_endpoint(host) -> None:
+    status, _ = http(host, "/api/seller/listings/")
+    assert status == 401
+    status, tokens = http(host, "/api/token/", method="POST", body={"username": "admin", "password": "wrong"})
+    assert status == 401
+    status, tokens = http(
+        host, "/api/token/", method="POST", body={"username": "admin", "password": "molecule-admin-pw-1"}
+    )
+    assert status == 200, tokens
+    status, created = http(
+        host, "/api/seller/listings/", method="POST", body={"title": "Cabin", "price": "1.00"}, bearer=tokens["access"]
+    )
+    assert status == 201, created
+    status, listed = http(host, "/api/seller/listings/", bearer=tokens["access"])
+    assert status == 200
+    assert "Cabin" in [item["title"] for item in listed]
+
+
+def test_websocket_echo(host) -> None:
+    assert host.check_output(f"{CLIENT} ws-echo app-1 {DOMAIN} hello-echo") == "hello-echo"
+
+
+def test_websocket_room_crosses_replicas_through_the_channel_layer(host) -> None:
+    received = json.loads(host.check_output(f"{CLIENT} ws-room app-1 app-2 {DOMAIN} lobby across-replicas"))
+    assert received["message"] == "across-replicas"
+    assert received["from"] == replicas(host)["app-1"]["Config"]["Hostname"]
+
+
+def test_second_version_rolls_the_replicas(host, run_playbook) -> None:
+    before = replicas(host)
+    result = run_playbook(CONVERGE, {"app_version": "v2"})
+    assert result.returncode == 0, result.output
+    after = replicas(host)
+    for name in ("app-1", "app-2"):
+        assert after[name]["Id"] != before[name]["Id"]
+        assert after[name]["Config"]["Image"] == "pdezzy-app:v2"
+    # One at a time: app-2 was started only after app-1 had been replaced and was healthy.
+    assert after["app-1"]["State"]["StartedAt"] < after["app-2"]["State"]["StartedAt"]
+    for target in ("app-1", "app-2"):
+        status, body = http(host, "/api/health/", target)
+        assert (status, body["version"]) == (200, "v2")
+
+
+def test_failed_health_rolls_back_to_the_previous_version(host, run_playbook, tmp_path: Path) -> None:
+    broken = tmp_path / "pdezzy-app"
+    shutil.copytree(APP_SOURCE, broken, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    views = broken / "common" / "views.py"
+    views.write_text(views.read_text().replace("healthy = all(", "healthy = False and all("))
+    result = run_playbook(CONVERGE, {"app_version": "v3-broken", "app_source_dir": str(broken)})
+    assert result.returncode != 0
+    assert "Version v3-broken did not become healthy" in result.output, result.output
+    assert "Every replica runs pdezzy-app:v2 again" in result.output
+    assert '"status": "error"' in result.output  # the failed replica's last health output
+    for name, state in replicas(host).items():
+        assert state["Config"]["Image"] == "pdezzy-app:v2", name
+        assert state["State"]["Health"]["Status"] == "healthy", name
+    status, body = http(host, "/api/health/")
+    assert (status, body["version"]) == (200, "v2")
+
+
+def test_rerun_changes_nothing_on_the_replicas_and_prunes_old_images(host, run_playbook) -> None:
+    before = {name: state["Id"] for name, state in replicas(host).items()}
+    result = run_playbook(CONVERGE, {"app_version": "v2"})
+    assert result.returncode == 0, result.output
+    assert {name: state["Id"] for name, state in replicas(host).items()} == before
+    tags = host.check_output("docker images pdezzy-app --format '{{.Tag}}'").split()
+    assert sorted(tags) == ["v2", "v3-broken"]  # keep 2: v1 pruned, the running v2 kept
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"app_version": "v9", "app_debug": True}, "DEBUG=True (app_debug) is not allowed"),
+        ({"app_version": "v9", "app_secret_key": ""}, "app_secret_key is missing"),
+        ({"app_version": "v9", "app_secret_key": "django-insecure-" + "x" * 50}, "development/placeholder key"),
+        ({"app_version": "v9", "app_allowed_hosts": ["example.org"]}, "app_allowed_hosts must contain app_domain"),
+        ({"app_version": "v9", "app_replicas": 0}, "app_replicas must be at least 1"),
+        (
+            {"app_version": "", "app_source_type": "git", "app_git_repo": "http://127.0.0.1:9/pdezzy.git"},
+            "Could not fetch http://127.0.0.1:9/pdezzy.git",
+        ),
+    ],
+)
+def test_bad_input_leaves_the_running_version_untouched(host, run_playbook, extra: dict, message: str) -> None:
+    before = {name: state["Id"] for name, state in replicas(host).items()}
+    result = run_playbook(CONVERGE, extra)
+    assert result.returncode != 0
+    assert message in result.output, result.output
+    assert {name: state["Id"] for name, state in replicas(host).items()} == before
+    assert "pdezzy-app:v9" not in host.check_output("docker images --format '{{.Repository}}:{{.Tag}}'")
