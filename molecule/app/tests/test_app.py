@@ -38,7 +38,7 @@ def replicas(host) -> dict[str, dict]:
 
 
 def manage(host, code: str) -> str:
-    return host.check_output(f'docker exec app-1 python manage.py shell -c "{code}"').strip()
+    return host.check_output(f'docker exec app-1 python manage.py shell -v 0 -c "{code}"').strip()
 
 
 def test_health_ok_on_every_replica_and_the_alias(host) -> None:

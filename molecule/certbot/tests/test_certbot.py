@@ -1,0 +1,125 @@
+"""Certificates from a real ACME server (pebble, HTTP-01 against this VPS) and no-downtime renewal."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["ansible://vps"]
+
+CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
+LE = "/opt/pdezzy/letsencrypt"
+
+
+def served(host, field: str) -> str:
+    """A field of the certificate nginx serves for pdezzy.test, read over a real TLS handshake."""
+    return host.check_output(
+        "openssl s_client -connect 127.0.0.1:443 -servername pdezzy.test </dev/null 2>/dev/null"
+        f" | openssl x509 -noout {field}"
+    )
+
+
+def peer(host) -> testinfra.host.Host:
+    return testinfra.get_host("ansible://peer-certbot", ansible_inventory=host.backend.ansible_inventory)
+
+
+def test_the_served_certificate_is_the_one_pebble_issued(host) -> None:
+    assert "Pebble Intermediate CA" in served(host, "-issuer")
+    names = served(host, "-ext subjectAltName")
+    assert "DNS:pdezzy.test" in names
+    assert "DNS:www.pdezzy.test" in names
+    assert host.file(f"{LE}/renewal/pdezzy.test.conf").exists
+
+
+def test_one_lineage_and_no_bootstrap_left(host) -> None:
+    live = host.check_output(f"ls {LE}/live").split()
+    assert "pdezzy.test" in live
+    assert not [name for name in live if name.startswith("pdezzy.test-")]
+    assert not host.file(f"{LE}/live/pdezzy.test.bootstrap").exists
+
+
+def test_renewal_timer_is_daily_with_a_random_delay(host) -> None:
+    timer = host.file("/etc/systemd/system/pdezzy-certbot-renew.timer")
+    assert timer.contains("^OnCalendar=daily$")
+    assert timer.contains("^RandomizedDelaySec=1h$")
+    assert host.run("systemctl is-enabled pdezzy-certbot-renew.timer").stdout.strip() == "enabled"
+    assert host.run("systemctl is-active pdezzy-certbot-renew.timer").stdout.strip() == "active"
+
+
+def test_renewal_run_when_nothing_is_due_does_not_reload(host) -> None:
+    serial = served(host, "-serial")
+    out = host.check_output("systemctl start pdezzy-certbot-renew.service && journalctl -u pdezzy-certbot-renew -n 5")
+    assert "nothing renewed" in out
+    assert served(host, "-serial") == serial
+
+
+def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(host) -> None:
+    client = peer(host)
+    serial = served(host, "-serial")
+    client.run("rm -f /tmp/loop.out; systemctl reset-failed loop 2>/dev/null")
+    loop = (
+        "ok=0; fail=0; end=$((SECONDS+20)); while [ $SECONDS -lt $end ]; do "
+        "if curl -sk --max-time 5 -o /dev/null --resolve pdezzy.test:443:$(getent hosts vps-certbot | cut -d' ' -f1) "
+        "https://pdezzy.test/api/loop/; then ok=$((ok+1)); else fail=$((fail+1)); fi; done; "
+        "echo $ok $fail > /tmp/loop.out"
+    )
+    assert client.run(f"systemd-run --unit=loop bash -c '{loop}'").rc == 0
+    time.sleep(3)
+    out = host.check_output("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")
+    assert "certificate renewed; nginx reloaded" in out
+    new_serial = served(host, "-serial")
+    assert new_serial != serial
+    for _ in range(40):
+        if client.file("/tmp/loop.out").exists:
+            break
+        time.sleep(1)
+    ok, fail = map(int, client.file("/tmp/loop.out").content_string.split())
+    print(f"request loop across the renewal reload: {ok} sent OK, {fail} failed")
+    assert ok > 20
+    assert fail == 0
+
+
+def test_a_changed_domain_list_reissues(host, run_playbook) -> None:
+    result = run_playbook(CONVERGE, {"certbot_domains": ["pdezzy.test", "www.pdezzy.test", "api.pdezzy.test"]})
+    assert result.returncode == 0, result.output
+    assert "DNS:api.pdezzy.test" in served(host, "-ext subjectAltName")
+    assert not [n for n in host.check_output(f"ls {LE}/live").split() if n.startswith("pdezzy.test-")]
+    assert run_playbook(CONVERGE).returncode == 0
+    assert "DNS:api.pdezzy.test" not in served(host, "-ext subjectAltName")
+
+
+def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbook) -> None:
+    serial = served(host, "-serial")
+    gateway = host.check_output("ip route | awk '/default/ {print $3}'")
+    result = run_playbook(
+        CONVERGE,
+        {
+            "certbot_domains": ["pdezzy.test", "www.pdezzy.test", "new.pdezzy.test"],
+            "certbot_acme_server": f"https://{gateway}:14999/dir",
+        },
+    )
+    assert result.returncode != 0
+    assert "certbot could not obtain the certificate" in result.output
+    assert "nginx keeps serving the previous certificate" in result.output
+    assert served(host, "-serial") == serial
+    assert host.run("curl -sk -o /dev/null --resolve pdezzy.test:443:127.0.0.1 https://pdezzy.test/").rc == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"certbot_email": "ops.pdezzy.test"}, "certbot_email 'ops.pdezzy.test' is not an e-mail address"),
+        ({"certbot_domains": ["pdezzy..test"]}, "certbot_domains: not a domain name: pdezzy..test"),
+        ({"certbot_key_type": "dsa"}, "certbot_key_type"),
+    ],
+)
+def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict, message: str) -> None:
+    serial = served(host, "-serial")
+    result = run_playbook(CONVERGE, extra)
+    assert result.returncode != 0
+    assert message in result.output, result.output
+    assert "changed=0" in result.output
+    assert served(host, "-serial") == serial
