@@ -133,3 +133,68 @@ def test_findings_table_all_green() -> None:
 def test_findings_table_bad_input(bad: object) -> None:
     with pytest.raises(TypeError):
         findings_table(bad)
+
+
+def test_probe_finding_of_a_passed_and_a_failed_probe() -> None:
+    from ansible_collections.pdezzy.infra.plugins.filter.probe_finding import probe_finding
+
+    passed = {
+        "ok": True,
+        "problems": [],
+        "status": 200,
+        "latency_ms": 12.5,
+        "invocation": {"module_args": {"host": "127.0.0.1", "server_name": "site.test", "path": "/api/health/"}},
+    }
+    assert probe_finding(passed, "api") == {
+        "name": "https://site.test/api/health/",
+        "check": "api",
+        "ok": True,
+        "detail": "200 in 12.5 ms",
+    }
+    failed = {
+        "ok": False,
+        "problems": ["connect to 127.0.0.1:5433 failed: refused"],
+        "latency_ms": 1,
+        "invocation": {"module_args": {"kind": "tcp", "host": "127.0.0.1", "port": 5433, "scheme": "http"}},
+    }
+    assert probe_finding(failed, "loopback") == {
+        "name": "127.0.0.1:5433",
+        "check": "loopback",
+        "ok": False,
+        "detail": "connect to 127.0.0.1:5433 failed: refused",
+    }
+    ws = {
+        "ok": True,
+        "problems": [],
+        "status": 101,
+        "latency_ms": 3,
+        "invocation": {"module_args": {"kind": "websocket", "host": "h", "path": "/ws/echo/", "scheme": "https"}},
+    }
+    assert probe_finding(ws, "websocket", name="echo")["name"] == "echo"
+    assert probe_finding(ws, "websocket")["name"] == "wss://h/ws/echo/"
+
+
+@pytest.mark.parametrize("bad", [None, [], {"status": 200}])
+def test_probe_finding_bad_input(bad: object) -> None:
+    from ansible_collections.pdezzy.infra.plugins.filter.probe_finding import probe_finding
+
+    with pytest.raises(TypeError, match="probe result"):
+        probe_finding(bad, "api")
+
+
+def test_cert_finding_thresholds(pem: str) -> None:
+    from ansible_collections.pdezzy.infra.plugins.filter.cert_finding import cert_finding
+
+    info = cert_info(pem)  # 9-10 days left
+    assert cert_finding(info, "https://pineriverapp.com", min_days=5)["ok"]
+    low = cert_finding(info, "https://pineriverapp.com", min_days=14)
+    assert not low["ok"]
+    assert low["detail"].endswith("(needs more than 14)")
+    assert cert_finding(None, "x") == {
+        "name": "x",
+        "check": "certificate",
+        "ok": False,
+        "detail": "no certificate was seen",
+    }
+    with pytest.raises(TypeError):
+        cert_finding("tls", "x")
