@@ -115,7 +115,7 @@ def test_websocket_upgrade_reaches_the_upstream(host) -> None:
     )
     status, fields = headers_of(result)
     assert status == 101
-    assert fields["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGbzhZRnbxOo4="
+    assert fields["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
 
 def test_http2_is_offered(host) -> None:
