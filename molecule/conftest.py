@@ -39,3 +39,11 @@ def run_playbook() -> Callable[..., subprocess.CompletedProcess[str]]:
         return result
 
     return run
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """The run failed before changing anything, and said ``message``."""
+    output = result.output  # type: ignore[attr-defined]
+    assert result.returncode != 0, output
+    assert message in output, output
+    assert "changed=0" in output, output
