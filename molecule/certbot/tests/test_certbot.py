@@ -61,9 +61,10 @@ def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(hos
     client = peer(host)
     serial = served(host, "-serial")
     client.run("rm -f /tmp/loop.out; systemctl reset-failed loop 2>/dev/null")
+    address = client.check_output("getent hosts vps-certbot").split()[0]
     loop = (
         "ok=0; fail=0; end=$((SECONDS+20)); while [ $SECONDS -lt $end ]; do "
-        "if curl -sk --max-time 5 -o /dev/null --resolve pdezzy.test:443:$(getent hosts vps-certbot | cut -d' ' -f1) "
+        f"if curl -sfk --max-time 5 -o /dev/null --resolve pdezzy.test:443:{address} "
         "https://pdezzy.test/api/loop/; then ok=$((ok+1)); else fail=$((fail+1)); fi; done; "
         "echo $ok $fail > /tmp/loop.out"
     )
