@@ -88,13 +88,17 @@ def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(hos
     assert fail == 0
 
 
-def test_a_changed_domain_list_reissues(host, run_playbook) -> None:
-    result = run_playbook(CONVERGE, {"certbot_domains": ["pdezzy.test", "www.pdezzy.test", "api.pdezzy.test"]})
+def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, run_playbook) -> None:
+    domains = {"certbot_domains": ["pdezzy.test", "www.pdezzy.test", "api.pdezzy.test"]}
+    result = run_playbook(CONVERGE, domains)
     assert result.returncode == 0, result.output
     assert "DNS:api.pdezzy.test" in served(host, "-ext subjectAltName")
     assert not [n for n in host.check_output(f"ls {LE}/live").split() if n.startswith("pdezzy.test-")]
-    assert run_playbook(CONVERGE).returncode == 0
-    assert "DNS:api.pdezzy.test" not in served(host, "-ext subjectAltName")
+    serial = served(host, "-serial")
+    again = run_playbook(CONVERGE, domains)
+    assert again.returncode == 0, again.output
+    assert "changed=0" in again.output
+    assert served(host, "-serial") == serial
 
 
 def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbook) -> None:
