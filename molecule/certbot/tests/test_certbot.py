@@ -99,6 +99,15 @@ def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, 
     assert again.returncode == 0, again.output
     assert "changed=0" in again.output
     assert served(host, "-serial") == serial
+    # Back to the converged list: a name removed re-issues too.
+    shrunk = run_playbook(CONVERGE)
+    assert shrunk.returncode == 0, shrunk.output
+    for _ in range(20):
+        if "DNS:api.pdezzy.test" not in served(host, "-ext subjectAltName"):
+            break
+        time.sleep(0.5)
+    assert "DNS:api.pdezzy.test" not in served(host, "-ext subjectAltName")
+    assert "DNS:www.pdezzy.test" in served(host, "-ext subjectAltName")
 
 
 def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbook) -> None:
