@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import os
 import ssl
-import tempfile
 from typing import Any
 
-from ansible_collections.pdezzy.infra.plugins.module_utils.probe import certificate_facts
+from ansible_collections.pdezzy.infra.plugins.module_utils.probe import certificate_facts, decode_pem_certificate
 
 DOCUMENTATION = r"""
 name: cert_info
@@ -47,15 +45,10 @@ def cert_info(pem: Any, now: str | None = None) -> dict[str, Any]:
     if not isinstance(pem, str) or BEGIN not in pem or END not in pem:
         raise ValueError("cert_info expects PEM text with a certificate")
     first = pem[pem.index(BEGIN) : pem.index(END) + len(END)] + "\n"
-    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as handle:
-        handle.write(first)
-        path = handle.name
     try:
-        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+        decoded = decode_pem_certificate(first)
     except ssl.SSLError as error:
         raise ValueError(f"cert_info: not a valid certificate: {error}") from error
-    finally:
-        os.unlink(path)
     moment = datetime.datetime.fromisoformat(now) if now else None
     if moment is not None and moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)

@@ -52,9 +52,8 @@ class ProbeSpec:
         return self.server_name or self.host
 
 
-def decode_der_certificate(der: bytes) -> dict[str, Any]:
-    """Decode a DER certificate with the ssl module's own decoder (no third-party library)."""
-    pem = ssl.DER_cert_to_PEM_cert(der)
+def decode_pem_certificate(pem: str) -> dict[str, Any]:
+    """Decode one PEM certificate with the ssl module's own decoder (no third-party library)."""
     with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as handle:
         handle.write(pem)
         path = handle.name
@@ -62,6 +61,11 @@ def decode_der_certificate(der: bytes) -> dict[str, Any]:
         return ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
     finally:
         os.unlink(path)
+
+
+def decode_der_certificate(der: bytes) -> dict[str, Any]:
+    """Decode a DER certificate (as a TLS socket returns it)."""
+    return decode_pem_certificate(ssl.DER_cert_to_PEM_cert(der))
 
 
 def certificate_facts(decoded: dict[str, Any], now: datetime.datetime | None = None) -> dict[str, Any]:
