@@ -31,7 +31,8 @@ def run_playbook() -> Callable[..., subprocess.CompletedProcess[str]]:
     """
 
     def run(playbook: Path, extra_vars: dict[str, Any] | None = None, *args: str) -> subprocess.CompletedProcess[str]:
-        command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(playbook), *args]
+        inventory = str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent)  # as Molecule passes it
+        command = ["ansible-playbook", "-i", inventory, str(playbook), *args]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
         result = subprocess.run(command, capture_output=True, text=True, env=ansible_env(), timeout=600, check=False)

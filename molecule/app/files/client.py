@@ -4,6 +4,8 @@
 client.py http URL HOST [METHOD] [JSON_BODY] [BEARER]   -> prints "<status> <body>"
 client.py ws-room HOST_A HOST_B DOMAIN ROOM MESSAGE      -> prints what B received
 client.py ws-echo HOST DOMAIN MESSAGE                   -> prints the echo
+client.py wss-echo HOST DOMAIN CAFILE MESSAGE           -> the same over TLS on 443 (through nginx),
+                                                           the certificate verified against CAFILE
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import urllib.error
@@ -31,8 +34,10 @@ def http(url: str, host: str, method: str = "GET", body: str = "", bearer: str =
 
 
 class WebSocket:
-    def __init__(self, host: str, port: int, path: str, domain: str) -> None:
+    def __init__(self, host: str, port: int, path: str, domain: str, cafile: str = "") -> None:
         self.sock = socket.create_connection((host, port), timeout=10)
+        if cafile:
+            self.sock = ssl.create_default_context(cafile=cafile).wrap_socket(self.sock, server_hostname=domain)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             (
@@ -89,6 +94,11 @@ def main(argv: list[str]) -> None:
     elif mode == "ws-echo":
         host, domain, message = argv[2:5]
         ws = WebSocket(host, 8006, "/ws/echo/", domain)
+        ws.send(message)
+        print(ws.recv())
+    elif mode == "wss-echo":
+        host, domain, cafile, message = argv[2:6]
+        ws = WebSocket(host, 443, "/ws/echo/", domain, cafile)
         ws.send(message)
         print(ws.recv())
     elif mode == "ws-room":

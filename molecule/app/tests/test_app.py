@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import testinfra
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -35,6 +37,35 @@ def http(
 def replicas(host) -> dict[str, dict]:
     names = ["app-1", "app-2"]
     return {name: json.loads(host.check_output(f"docker inspect {name}"))[0] for name in names}
+
+
+def peer(host) -> testinfra.host.Host:
+    return testinfra.get_host("ansible://peer-app", ansible_inventory=host.backend.ansible_inventory)
+
+
+def start_request_loop(host, client: testinfra.host.Host, seconds: int) -> None:
+    """From the peer, GET /api/health/ through nginx over HTTPS, back to back.
+
+    It runs for at most ``seconds``, or until /tmp/loop.stop exists, then writes "ok failed".
+    """
+    client.run("rm -f /tmp/loop.out /tmp/loop.stop; systemctl reset-failed loop 2>/dev/null")
+    address = client.check_output("getent hosts vps-app").split()[0]
+    loop = (
+        f"ok=0; fail=0; end=$((SECONDS+{seconds})); while [ $SECONDS -lt $end ] && [ ! -e /tmp/loop.stop ]; do "
+        f"if curl -sfk --max-time 10 -o /dev/null --resolve {DOMAIN}:443:{address} "
+        f"https://{DOMAIN}/api/health/; then ok=$((ok+1)); else fail=$((fail+1)); fi; done; "
+        "echo $ok $fail > /tmp/loop.out"
+    )
+    assert client.run(f"systemd-run --unit=loop bash -c '{loop}'").rc == 0
+
+
+def loop_counts(client: testinfra.host.Host, wait: int) -> tuple[int, int]:
+    for _ in range(wait):
+        if client.file("/tmp/loop.out").exists:
+            break
+        time.sleep(1)
+    ok, fail = map(int, client.file("/tmp/loop.out").content_string.split())
+    return ok, fail
 
 
 def manage(host, code: str) -> str:
@@ -114,10 +145,26 @@ def test_websocket_room_crosses_replicas_through_the_channel_layer(host) -> None
     assert received["from"] == replicas(host)["app-1"]["Config"]["Hostname"]
 
 
-def test_second_version_rolls_the_replicas(host, run_playbook) -> None:
+def test_second_version_rolls_the_replicas_without_a_failed_request(host, run_playbook) -> None:
     before = replicas(host)
+    client = peer(host)
+    started = time.monotonic()
+    start_request_loop(host, client, 240)
     result = run_playbook(CONVERGE, {"app_version": "v2"})
     assert result.returncode == 0, result.output
+    # Keep the loop going a little past the end of the deploy, then stop it early.
+    time.sleep(3)
+    elapsed = time.monotonic() - started
+    client.run("touch /tmp/loop.stop")
+    ok, fail = loop_counts(client, 15)
+    print(f"request loop through nginx across the rolling deploy ({elapsed:.0f} s): {ok} sent OK, {fail} failed")
+    assert ok > 50
+    assert fail == 0
+    # nginx balances over the new replicas' addresses: every answer through it is v2.
+    address = client.check_output("getent hosts vps-app").split()[0]
+    for _ in range(6):
+        body = client.check_output(f"curl -sfk --resolve {DOMAIN}:443:{address} https://{DOMAIN}/api/health/")
+        assert json.loads(body)["version"] == "v2"
     after = replicas(host)
     for name in ("app-1", "app-2"):
         assert after[name]["Id"] != before[name]["Id"]
