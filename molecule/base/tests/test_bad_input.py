@@ -25,6 +25,10 @@ CASES = {
     ),
     "allow-list of wrong type": ({"base_ssh_allowed_cidrs": {"a": 1}}, "base_ssh_allowed_cidrs"),
     "unknown UFW logging level": ({"base_ufw_logging": "loud"}, "base_ufw_logging"),
+    "journal size without a unit systemd knows": (
+        {"base_journal_max_use": "500 megs"},
+        "base_journal_max_use must be a size such as 500M",
+    ),
 }
 
 WATCHED = [
@@ -32,6 +36,7 @@ WATCHED = [
     "/home/deploy/.ssh/authorized_keys",
     "/etc/ufw/user.rules",
     "/etc/sysctl.d/90-pdezzy-base.conf",
+    "/etc/systemd/journald.conf.d/50-pdezzy.conf",
 ]
 
 

@@ -91,3 +91,14 @@ def test_unattended_security_upgrades(host) -> None:
 def test_timezone(host) -> None:
     assert host.file("/etc/localtime").linked_to == "/usr/share/zoneinfo/Europe/Berlin"
     assert host.file("/etc/timezone").content_string == "Europe/Berlin\n"
+
+
+def test_journal_is_capped_and_journald_runs_with_it(host) -> None:
+    conf = host.file("/etc/systemd/journald.conf.d/50-pdezzy.conf")
+    assert conf.contains("^SystemMaxUse=500M$")
+    assert conf.contains("^MaxRetentionSec=1month$")
+    assert host.service("systemd-journald").is_running
+    # journald was restarted after the file was written, so it runs with the cap.
+    started = host.check_output('date -d "$(systemctl show -P ActiveEnterTimestamp systemd-journald)" +%s')
+    written = host.check_output("stat -c %Y /etc/systemd/journald.conf.d/50-pdezzy.conf")
+    assert int(started) >= int(written)
