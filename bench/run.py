@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""Benchmarks of the pdezzy stack on the local sandbox VPS; prints a table, writes bench/RESULTS.md.
+
+    scripts/harness bench                      every section
+    scripts/harness bench serving deploy       some sections (others keep their last figures)
+    scripts/harness bench tests --log warm=F   scenario wall times from a saved `harness test` log
+
+Sections: converge, serving, deploy, recovery, tests. BENCH_RUNS (default 3) sets the runs per
+figure; BENCH_COLD_RUNS (default BENCH_RUNS) the cold site.yml runs, which take minutes each.
+Figures, not pass/fail: nothing here fails on speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+HARNESS = REPO / "scripts" / "harness"
+INVENTORY = REPO / "inventory" / "sandbox"
+STATE = REPO / ".cache" / "bench" / "results.json"
+RESULTS = REPO / "bench" / "RESULTS.md"
+FACTS = REPO / ".cache" / "ansible-facts"
+VPS = "pdezzy-sandbox"
+ADDRESS = "172.29.231.2"
+NETWORK = "pdezzy-sandbox"
+DOMAIN = "pdezzy.test"
+PEER = "pdezzy-bench-peer"
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", str(RUNS)))
+SECTIONS = ["converge", "serving", "deploy", "recovery", "tests"]
+
+Row = dict[str, Any]
+
+
+def log(message: str) -> None:
+    print(f"\033[1;35m--> {message}\033[0m", file=sys.stderr, flush=True)
+
+
+def run(command: list[str] | str, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
+    shell = isinstance(command, str)
+    return subprocess.run(command, shell=shell, capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def vps(command: str, check: bool = True) -> str:
+    return run(["docker", "exec", VPS, "sh", "-c", command], check=check).stdout.strip()
+
+
+def peer(command: str, check: bool = True) -> str:
+    return run(["docker", "exec", PEER, "sh", "-c", command], check=check).stdout.strip()
+
+
+def playbook(name: str, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    command = ["ansible-playbook", "-i", str(INVENTORY), str(REPO / name), *args]
+    start = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, check=False, timeout=3600)
+    return time.monotonic() - start, result
+
+
+def recap(output: str) -> dict[str, int]:
+    match = re.search(rf"{VPS}\s+:\s+(.*)", output)
+    if not match:
+        raise RuntimeError("no play recap for the sandbox in:\n" + output[-3000:])
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values), "n": len(values)}
+
+
+def row(section: str, figure: str, values: list[float], unit: str, note: str = "") -> Row:
+    return {"section": section, "figure": figure, "unit": unit, "note": note, **spread(values)}
+
+
+# --- the sandbox ---------------------------------------------------------------------------
+def fresh_sandbox() -> None:
+    run([str(HARNESS), "sandbox-down"])
+    run([str(HARNESS), "sandbox-vps"])
+    for cached in FACTS.glob(f"{VPS}*"):
+        cached.unlink()
+    dns_to_sandbox()
+
+
+def dns_to_sandbox() -> None:
+    run(
+        ["curl", "-fsS", "-o", "/dev/null", "-d", json.dumps({"ip": ADDRESS}), "http://127.0.0.1:8055/set-default-ipv4"]
+    )
+
+
+def converged_sandbox() -> None:
+    """A sandbox with the site deployed (deployed now when it is not)."""
+    dns_to_sandbox()
+    up = run(["docker", "inspect", "-f", "{{.State.Running}}", VPS], check=False).stdout.strip() == "true"
+    if up and playbook("playbooks/health-check.yml")[1].returncode == 0:
+        return
+    log("deploying the sandbox (scripts/harness sandbox)")
+    run([str(HARNESS), "sandbox"], timeout=3600)
+
+
+def start_peer() -> None:
+    """A client container on the sandbox network, with wrk from Debian."""
+    if run(["docker", "inspect", "-f", "{{.State.Running}}", PEER], check=False).stdout.strip() == "true":
+        return
+    run(["docker", "rm", "-f", PEER], check=False)
+    run(["docker", "run", "-d", "--name", PEER, "--network", NETWORK, "--add-host", f"{DOMAIN}:{ADDRESS}",
+         "--entrypoint", "sleep", "pdezzy/vps:bookworm", "infinity"])  # fmt: skip
+    peer("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk")
+    run(["docker", "cp", str(REPO / "bench" / "ws_rtt.py"), f"{PEER}:/usr/local/bin/ws_rtt.py"])
+
+
+# --- converge ------------------------------------------------------------------------------
+def role_packages() -> list[str]:
+    base = yaml.safe_load((REPO / "roles/base/vars/main.yml").read_text())["__base_packages"]
+    docker_defaults = yaml.safe_load((REPO / "roles/docker/defaults/main.yml").read_text())
+    docker_vars = yaml.safe_load((REPO / "roles/docker/vars/main.yml").read_text())
+    return base + docker_defaults["docker_distro_packages"] + docker_vars["__docker_python_packages"]
+
+
+def apt_floor(packages: list[str]) -> float:
+    """One apt-get install of exactly the roles' packages on an equally fresh VPS container."""
+    name = "pdezzy-bench-floor"
+    run(["docker", "rm", "-f", "-v", name], check=False)
+    args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
+    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, "pdezzy/vps:bookworm"])
+    run(["docker", "exec", name, "timeout", "60", "systemctl", "is-system-running", "--wait"], check=False)
+    install = (
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
+        + " ".join(packages)
+    )
+    start = time.monotonic()
+    run(["docker", "exec", name, "sh", "-c", install])
+    seconds = time.monotonic() - start
+    run(["docker", "rm", "-f", "-v", name], check=False)
+    return seconds
+
+
+def bench_converge() -> list[Row]:
+    packages = role_packages()
+    ours, floor = [], []
+    for i in range(RUNS):
+        log(f"converge: base + docker on a fresh VPS, run {i + 1}/{RUNS}")
+        fresh_sandbox()
+        seconds, result = playbook("site.yml", "--tags", "base,docker", "-e", "ansible_user=root")
+        if result.returncode != 0:
+            raise RuntimeError(result.stdout[-3000:])
+        ours.append(seconds)
+        log(f"converge: apt floor ({len(packages)} packages), run {i + 1}/{RUNS}")
+        floor.append(apt_floor(packages))
+    ratios = [o / f for o, f in zip(ours, floor, strict=True)]
+    cold, cold_changed = [], []
+    for i in range(COLD_RUNS):
+        log(f"converge: cold site.yml on a fresh VPS, run {i + 1}/{COLD_RUNS}")
+        fresh_sandbox()
+        seconds, result = playbook("site.yml", "-e", "ansible_user=root")
+        if result.returncode != 0:
+            raise RuntimeError(result.stdout[-3000:])
+        cold.append(seconds)
+        cold_changed.append(recap(result.stdout)["changed"])
+    noop, tasks, changed = [], [], []
+    for i in range(RUNS):
+        log(f"converge: no-op site.yml re-run {i + 1}/{RUNS}")
+        seconds, result = playbook("site.yml")
+        counts = recap(result.stdout)
+        noop.append(seconds)
+        tasks.append(counts["ok"])
+        changed.append(counts["changed"])
+    return [
+        row("converge", "cold site.yml, fresh VPS", cold, "s", f"changed {int(statistics.median(cold_changed))}"),
+        row("converge", "base+docker, fresh VPS", ours, "s"),
+        row("converge", f"apt floor ({len(packages)} packages, one apt-get)", floor, "s"),
+        row("converge", "base+docker / apt floor", ratios, "x", "reference: composed geerlingguy roles ~2.25x"),
+        row("converge", "no-op site.yml re-run", noop, "s", "target <= 20 s; reference ~15 s"),
+        row("converge", "no-op re-run: tasks run", [float(t) for t in tasks], "tasks"),
+        row("converge", "no-op re-run: changed", [float(c) for c in changed], "tasks", "target 0"),
+    ]
+
+
+# --- serving -------------------------------------------------------------------------------
+BARE_NGINX = f"""server {{
+    listen 8443 ssl;
+    server_name {DOMAIN};
+    ssl_certificate /le/live/{DOMAIN}/fullchain.pem;
+    ssl_certificate_key /le/live/{DOMAIN}/privkey.pem;
+    location /static/ {{ alias /static/; }}
+}}
+"""
+
+
+def wrk(url: str, seconds: int = 10, connections: int = 16, extra: str = "") -> dict[str, float]:
+    out = peer(f"wrk -t2 -c{connections} -d{seconds}s --latency --timeout 10s {extra} {shlex.quote(url)}")
+    return parse_wrk(out)
+
+
+def to_ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    figures: dict[str, float] = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests": float(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+    }
+    for pct in ("50", "99"):
+        match = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.MULTILINE)
+        if match:
+            figures[f"p{pct}"] = to_ms(match.group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    figures["failed"] = float(non2xx.group(1) if non2xx else 0) + (
+        sum(float(n) for n in sockets.groups()) if sockets else 0.0
+    )
+    return figures
+
+
+def bench_serving() -> list[Row]:
+    converged_sandbox()
+    start_peer()
+    image = vps("docker inspect -f '{{.Config.Image}}' app-1")
+    vps("mkdir -p /opt/bench && cat > /opt/bench/nginx.conf <<'EOF'\n" + BARE_NGINX + "EOF")
+    vps("docker rm -f bench-nginx bench-daphne >/dev/null 2>&1 || true")
+    vps(
+        "docker run -d --name bench-nginx -p 8443:8443 -v pdezzy_static:/static:ro "
+        "-v /opt/pdezzy/letsencrypt:/le:ro -v /opt/bench/nginx.conf:/etc/nginx/conf.d/default.conf:ro "
+        "nginx:1.27-alpine"
+    )
+    vps(
+        f"docker run -d --name bench-daphne --network pdezzy -p 18006:8006 --env-file /opt/pdezzy/app/.env "
+        f"{image} daphne --bind 0.0.0.0 --port 8006 --proxy-headers pdezzy.asgi:application"
+    )
+    direct = f"http://{ADDRESS}:18006/api/health/"
+    peer(f"for i in $(seq 60); do curl -fs -H 'Host: {DOMAIN}' {direct} && break; sleep 1; done")
+    static_path = "/static/admin/css/base.css"
+    ours, bare, ratio = [], [], []
+    api_ours: list[dict[str, float]] = []
+    api_direct: list[dict[str, float]] = []
+    ws: list[list[float]] = []
+    for i in range(RUNS):
+        log(f"serving: run {i + 1}/{RUNS}")
+        deployed = wrk(f"https://{DOMAIN}{static_path}")
+        plain = wrk(f"https://{DOMAIN}:8443{static_path}")
+        ours.append(deployed["rps"])
+        bare.append(plain["rps"])
+        ratio.append(deployed["rps"] / plain["rps"])
+        api_ours.append(wrk(f"https://{DOMAIN}/api/health/", connections=4))
+        api_direct.append(wrk(f"http://{ADDRESS}:18006/api/health/", connections=4, extra=f"-H 'Host: {DOMAIN}'"))
+        ws.append([float(v) for v in peer(f"python3 /usr/local/bin/ws_rtt.py {ADDRESS} {DOMAIN} 500").split()])
+    vps("docker rm -f bench-nginx bench-daphne >/dev/null")
+
+    def ratio_of(key: str) -> list[float]:
+        return [a[key] / b[key] for a, b in zip(api_ours, api_direct, strict=True)]
+
+    return [
+        row("serving", "static file, deployed nginx", ours, "req/s", "wrk -t2 -c16, HTTPS, keep-alive"),
+        row("serving", "static file, bare nginx container", bare, "req/s", "same file, certificate and image"),
+        row("serving", "static: deployed / bare", ratio, "x", "target >= 0.9"),
+        row("serving", "API GET via nginx, p50", [r["p50"] for r in api_ours], "ms", "wrk -c4, /api/health/"),
+        row("serving", "API GET via nginx, p99", [r["p99"] for r in api_ours], "ms"),
+        row("serving", "API GET direct to Daphne, p50", [r["p50"] for r in api_direct], "ms"),
+        row("serving", "API GET direct to Daphne, p99", [r["p99"] for r in api_direct], "ms"),
+        row("serving", "API p50: via nginx / direct", ratio_of("p50"), "x"),
+        row("serving", "API p99: via nginx / direct", ratio_of("p99"), "x", "target <= 1.2"),
+        row("serving", "WebSocket round trip via nginx, p50", [w[0] for w in ws], "ms", "500 echoes, one connection"),
+        row("serving", "WebSocket round trip via nginx, p99", [w[1] for w in ws], "ms"),
+    ]
+
+
+# --- deploy under load ---------------------------------------------------------------------
+def under_load(action: Any) -> dict[str, float]:
+    """wrk through nginx for as long as ``action`` runs (plus 2 s either side)."""
+    url = f"https://{DOMAIN}/api/health/"
+    command = ["docker", "exec", PEER, "wrk", "-t2", "-c8", "-d900s", "--timeout", "10s", url]
+    load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(2)
+    try:
+        action()
+    finally:
+        time.sleep(2)
+        run(["docker", "exec", PEER, "pkill", "-INT", "wrk"], check=False)
+    out, _ = load.communicate(timeout=60)
+    return parse_wrk(out)
+
+
+def bench_deploy() -> list[Row]:
+    converged_sandbox()
+    start_peer()
+    deploys, renewals = [], []
+    for i in range(RUNS):
+        version = f"bench-{int(time.time())}"
+        log(f"deploy: deploy-app.yml {version} under load, run {i + 1}/{RUNS}")
+
+        def deploy(version: str = version) -> None:
+            _, result = playbook("playbooks/deploy-app.yml", "-e", f"app_version={version}")
+            if result.returncode != 0:
+                raise RuntimeError(result.stdout[-3000:])
+
+        deploys.append(under_load(deploy))
+        log(f"deploy: certbot forced renewal under load, run {i + 1}/{RUNS}")
+        renewals.append(under_load(lambda: vps("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")))
+    log("deploy: back to the inventory's version")
+    playbook("playbooks/deploy-app.yml")
+    return [
+        row("deploy", "rolling deploy: requests", [d["requests"] for d in deploys], "req", "wrk -c8 through nginx"),
+        row("deploy", "rolling deploy: throughput", [d["rps"] for d in deploys], "req/s"),
+        row("deploy", "rolling deploy: failed requests", [d["failed"] for d in deploys], "req", "target 0"),
+        row("deploy", "certbot renewal: requests", [d["requests"] for d in renewals], "req"),
+        row("deploy", "certbot renewal: throughput", [d["rps"] for d in renewals], "req/s"),
+        row("deploy", "certbot renewal: failed requests", [d["failed"] for d in renewals], "req", "target 0"),
+    ]
+
+
+# --- recovery ------------------------------------------------------------------------------
+COUNTS = (
+    "SELECT sum((xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I', table_name), "
+    "false, true, '')))[1]::text::int) FROM information_schema.tables "
+    "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+)
+
+
+def until_green(start: float) -> tuple[float, bool]:
+    """Seconds from ``start`` until health-check.yml passes; whether it failed at least once."""
+    red = False
+    for _ in range(120):
+        _, result = playbook("playbooks/health-check.yml")
+        if result.returncode == 0:
+            return time.monotonic() - start, red
+        red = True
+        time.sleep(1)
+    raise RuntimeError("the health check did not turn green within the wait")
+
+
+def crash(container: str) -> tuple[float, bool]:
+    """SIGKILL the container's main process (a crash: the restart policy applies)."""
+    start = time.monotonic()
+    vps(f"kill -9 $(docker inspect -f '{{{{.State.Pid}}}}' {container})")
+    return until_green(start)
+
+
+def rows_total() -> float:
+    return float(vps(f'docker exec postgres psql -U pdezzy -d pdezzy -At -c "{COUNTS}"'))
+
+
+def bench_recovery() -> list[Row]:
+    converged_sandbox()
+    app, db, restart, backup, restore = [], [], [], [], []
+    before, after = [], []
+    for i in range(RUNS):
+        log(f"recovery: run {i + 1}/{RUNS}")
+        app.append(crash("app-1"))
+        db.append(crash("postgres"))
+        start = time.monotonic()
+        run(["docker", "restart", VPS])
+        restart.append(until_green(start))
+        before.append(rows_total())
+        seconds, result = playbook("playbooks/backup.yml")
+        if result.returncode != 0:
+            raise RuntimeError(result.stdout[-3000:])
+        backup.append(seconds)
+        seconds, result = playbook("playbooks/restore.yml")
+        if result.returncode != 0:
+            raise RuntimeError(result.stdout[-3000:])
+        restore.append(seconds)
+        after.append(rows_total())
+    note = "health-check.yml red first: " + ", ".join("yes" if red else "no" for _, red in app + db + restart)
+    return [
+        row("recovery", "app-1 crash (SIGKILL) to green", [s for s, _ in app], "s", "each check run takes a few s"),
+        row("recovery", "postgres crash (SIGKILL) to green", [s for s, _ in db], "s"),
+        row("recovery", "VPS container restart to green", [s for s, _ in restart], "s", note),
+        row("recovery", "backup.yml", backup, "s"),
+        row("recovery", "restore.yml (safety backup + restore)", restore, "s"),
+        row("recovery", "rows before backup", before, "rows"),
+        row("recovery", "rows after restore", after, "rows", "equal to before"),
+    ]
+
+
+# --- tests ---------------------------------------------------------------------------------
+def parse_test_log(label: str, text: str) -> list[Row]:
+    rows = [
+        row("tests", f"{label}: scenario {name}", [float(seconds)], "s")
+        for name, seconds in re.findall(r"molecule: (\w+) passed in (\d+) s", text)
+    ]
+    total = re.search(r"test: everything passed in (\d+) s", text)
+    if total:
+        rows.append(row("tests", f"{label}: whole run", [float(total.group(1))], "s"))
+    return rows
+
+
+def bench_tests(logs: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    for item in logs:
+        label, _, path = item.partition("=")
+        rows += parse_test_log(label, Path(path).read_text())
+    if not logs:
+        log("tests: scripts/harness test (caches as they are: a warm run on a used machine)")
+        start = time.monotonic()
+        result = run([str(HARNESS), "test"], check=False, timeout=5400)
+        text = result.stdout + result.stderr
+        rows += parse_test_log("this run", text)
+        rows.append(row("tests", "this run: whole (bench clock)", [time.monotonic() - start], "s",
+                        "passed" if result.returncode == 0 else "FAILED"))  # fmt: skip
+    return rows
+
+
+# --- report --------------------------------------------------------------------------------
+def number(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+
+
+def render(state: dict[str, Any]) -> str:
+    cores = os.cpu_count()
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.node()}, {cores} cores, {memory} GiB, {platform.system()} {platform.release()}.",
+        "Each figure is min / median / max over n runs, both sides of a ratio measured in the same run.",
+        "Written by `scripts/harness bench`; sections run at different times carry their own date and commit.",
+        "",
+        "| section | figure | min | median | max | unit | n | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for section in SECTIONS:
+        data = state.get(section)
+        if not data:
+            continue
+        for r in data["rows"]:
+            lines.append(
+                f"| {section} | {r['figure']} | {number(r['min'])} | {number(r['median'])} | {number(r['max'])} "
+                f"| {r['unit']} | {r['n']} | {r['note']} |"
+            )
+    lines += ["", "| section | date (UTC) | commit |", "|---|---|---|"]
+    lines += [f"| {s} | {state[s]['date']} | {state[s]['commit']} |" for s in SECTIONS if s in state]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    logs = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--log"]
+    chosen = [a for a in argv if a in SECTIONS] or ([] if logs else SECTIONS)
+    if logs and "tests" not in chosen:
+        chosen.append("tests")
+    unknown = [a for a in argv if a not in SECTIONS and a != "--log" and a not in logs]
+    if unknown:
+        raise SystemExit(f"unknown argument(s) {unknown}; sections: {', '.join(SECTIONS)}")
+    state = json.loads(STATE.read_text()) if STATE.exists() else {}
+    commit = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
+    dirty = run(["git", "-C", str(REPO), "status", "--porcelain"]).stdout.strip()
+    benches = {
+        "converge": bench_converge,
+        "serving": bench_serving,
+        "deploy": bench_deploy,
+        "recovery": bench_recovery,
+        "tests": lambda: bench_tests(logs),
+    }
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    for section in chosen:
+        log(f"section {section}")
+        rows = benches[section]()
+        state[section] = {
+            "rows": rows,
+            "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+            "commit": commit + ("+changes" if dirty else ""),
+        }
+        STATE.parent.mkdir(parents=True, exist_ok=True)
+        STATE.write_text(json.dumps(state, indent=1))
+        RESULTS.write_text(render(state))
+    print(render(state))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
