@@ -129,13 +129,23 @@ def role_packages() -> list[str]:
     return base + docker_defaults["docker_distro_packages"] + docker_vars["__docker_python_packages"]
 
 
+def booted(container: str) -> None:
+    """Wait until systemd in ``container`` has finished booting (its bus exists only after a moment)."""
+    for _ in range(120):
+        state = run(["docker", "exec", container, "systemctl", "is-system-running"], check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{container} did not finish booting")
+
+
 def apt_floor(packages: list[str]) -> float:
     """One apt-get install of exactly the roles' packages on an equally fresh VPS container."""
     name = "pdezzy-bench-floor"
     run(["docker", "rm", "-f", "-v", name], check=False)
     args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
     run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, "pdezzy/vps:bookworm"])
-    run(["docker", "exec", name, "timeout", "60", "systemctl", "is-system-running", "--wait"], check=False)
+    booted(name)
     install = (
         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
         + " ".join(packages)
@@ -200,6 +210,7 @@ BARE_NGINX = f"""server {{
 
 
 def wrk(url: str, seconds: int = 10, connections: int = 16, extra: str = "") -> dict[str, float]:
+    """wrk from the peer; URLs carry their port (the minimal peer has no /etc/services)."""
     out = peer(f"wrk -t2 -c{connections} -d{seconds}s --latency --timeout 10s {extra} {shlex.quote(url)}")
     return parse_wrk(out)
 
@@ -244,18 +255,19 @@ def bench_serving() -> list[Row]:
     direct = f"http://{ADDRESS}:18006/api/health/"
     peer(f"for i in $(seq 60); do curl -fs -H 'Host: {DOMAIN}' {direct} && break; sleep 1; done")
     static_path = "/static/admin/css/base.css"
-    ours, bare, ratio = [], [], []
+    ours, bare, ratio, static_failed = [], [], [], []
     api_ours: list[dict[str, float]] = []
     api_direct: list[dict[str, float]] = []
     ws: list[list[float]] = []
     for i in range(RUNS):
         log(f"serving: run {i + 1}/{RUNS}")
-        deployed = wrk(f"https://{DOMAIN}{static_path}")
+        deployed = wrk(f"https://{DOMAIN}:443{static_path}")
         plain = wrk(f"https://{DOMAIN}:8443{static_path}")
+        static_failed.append(deployed["failed"] + plain["failed"])
         ours.append(deployed["rps"])
         bare.append(plain["rps"])
         ratio.append(deployed["rps"] / plain["rps"])
-        api_ours.append(wrk(f"https://{DOMAIN}/api/health/", connections=4))
+        api_ours.append(wrk(f"https://{DOMAIN}:443/api/health/", connections=4))
         api_direct.append(wrk(f"http://{ADDRESS}:18006/api/health/", connections=4, extra=f"-H 'Host: {DOMAIN}'"))
         ws.append([float(v) for v in peer(f"python3 /usr/local/bin/ws_rtt.py {ADDRESS} {DOMAIN} 500").split()])
     vps("docker rm -f bench-nginx bench-daphne >/dev/null")
@@ -273,6 +285,9 @@ def bench_serving() -> list[Row]:
         row("serving", "API GET direct to Daphne, p99", [r["p99"] for r in api_direct], "ms"),
         row("serving", "API p50: via nginx / direct", ratio_of("p50"), "x"),
         row("serving", "API p99: via nginx / direct", ratio_of("p99"), "x", "target <= 1.2"),
+        row("serving", "API via nginx: failed requests", [r["failed"] for r in api_ours], "req", "non-2xx + errors"),
+        row("serving", "API direct: failed requests", [r["failed"] for r in api_direct], "req"),
+        row("serving", "static: failed requests (both)", static_failed, "req"),
         row("serving", "WebSocket round trip via nginx, p50", [w[0] for w in ws], "ms", "500 echoes, one connection"),
         row("serving", "WebSocket round trip via nginx, p99", [w[1] for w in ws], "ms"),
     ]
@@ -281,7 +296,7 @@ def bench_serving() -> list[Row]:
 # --- deploy under load ---------------------------------------------------------------------
 def under_load(action: Any) -> dict[str, float]:
     """wrk through nginx for as long as ``action`` runs (plus 2 s either side)."""
-    url = f"https://{DOMAIN}/api/health/"
+    url = f"https://{DOMAIN}:443/api/health/"  # explicit port: the peer has no /etc/services
     command = ["docker", "exec", PEER, "wrk", "-t2", "-c8", "-d900s", "--timeout", "10s", url]
     load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     time.sleep(2)
