@@ -86,7 +86,10 @@ else:
             "PASSWORD": os.environ.get("DB_PASSWORD", ""),
             "HOST": os.environ.get("DB_HOST", "postgres"),
             "PORT": os.environ.get("DB_PORT", "5432"),
-            "CONN_MAX_AGE": 60,
+            # No persistent connections: under ASGI every request runs its synchronous code in a
+            # thread of its own, so a connection kept per thread is never reused and they pile up
+            # until PostgreSQL refuses clients ("too many clients already").
+            "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "0")),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {"connect_timeout": 3},
         }

@@ -176,6 +176,21 @@ def test_second_version_rolls_the_replicas_without_a_failed_request(host, run_pl
         assert (status, body["version"]) == (200, "v2")
 
 
+def test_concurrent_requests_do_not_pile_up_database_connections(host) -> None:
+    client = peer(host)
+    address = client.check_output("getent hosts vps-app").split()[0]
+    statuses = client.check_output(
+        f"seq 400 | xargs -P 8 -I{{}} curl -sk -o /dev/null -w '%{{http_code}}\\n' "
+        f"--resolve {DOMAIN}:443:{address} https://{DOMAIN}/api/health/ | sort | uniq -c"
+    )
+    assert statuses.split() == ["400", "200"], statuses
+    connections = host.check_output(
+        "docker exec postgres psql -U pdezzy -d pdezzy -At -c "
+        "\"SELECT count(*) FROM pg_stat_activity WHERE datname = 'pdezzy' AND pid <> pg_backend_pid()\""
+    )
+    assert int(connections) <= 4, connections
+
+
 def test_failed_health_rolls_back_to_the_previous_version(host, run_playbook, tmp_path: Path) -> None:
     broken = tmp_path / "pdezzy-app"
     shutil.copytree(APP_SOURCE, broken, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
