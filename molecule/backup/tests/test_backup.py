@@ -1,0 +1,101 @@
+"""Backups on the VPS: files, retention, restore, a failed run, bad input."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_refused
+
+testinfra_hosts = ["ansible://vps"]
+
+CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
+DIR = "/var/backups/pdezzy"
+PSQL = "docker exec postgres psql -U pdezzy -d pdezzy -At -c"
+MEDIA = "docker run --rm -v pdezzy_media:/media postgres:15"
+
+
+def backups(host, kind: str) -> list[str]:
+    return sorted(host.check_output(f"find {DIR} -maxdepth 1 -name '{kind}-*' -printf '%f\\n'").split())
+
+
+def test_timer_is_enabled_with_the_schedule(host) -> None:
+    timer = host.file("/etc/systemd/system/pdezzy-backup.timer")
+    assert timer.contains(r"^OnCalendar=\*-\*-\* 03:15:00$")
+    assert timer.contains("^Persistent=true$")
+    assert host.check_output("systemctl is-enabled pdezzy-backup.timer") == "enabled"
+    assert host.check_output("systemctl is-active pdezzy-backup.timer") == "active"
+
+
+def test_the_service_writes_a_private_dump_and_media_archive(host) -> None:
+    host.check_output("systemctl start pdezzy-backup.service")
+    (dump,) = backups(host, "db")
+    (media,) = backups(host, "media")
+    assert dump.endswith("-nightly.dump")
+    assert media.endswith("-nightly.tar.gz")
+    assert host.file(DIR).mode == 0o700
+    assert host.file(f"{DIR}/{dump}").mode == 0o600
+    listing = host.check_output(f"docker exec -i postgres pg_restore --list < {DIR}/{dump}")
+    assert "PostgreSQL database dump" in listing or "Archive created at" in listing
+    assert "./uploads/photo.txt" in host.check_output(f"tar -tzf {DIR}/{media}")
+
+
+def test_retention_keeps_the_newest(host) -> None:
+    for label in ("r1", "r2", "r3", "r4"):
+        host.check_output(f"pdezzy-backup {label}")
+        time.sleep(1)  # names carry the time to the second
+    names = backups(host, "db")
+    assert [name.rsplit("-", 1)[-1] for name in names] == ["r2.dump", "r3.dump", "r4.dump"]
+    assert len(backups(host, "media")) == 3
+
+
+def test_restore_of_the_latest_backup_gives_every_row_and_file_back(host) -> None:
+    host.check_output(f'{PSQL} "CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY, note text)"')
+    host.check_output(f"{PSQL} \"INSERT INTO ledger SELECT n, 'row ' || n FROM generate_series(1, 500) n\"")
+    time.sleep(1)
+    host.check_output("pdezzy-backup before-drop")
+    host.check_output(f'{PSQL} "DROP TABLE ledger"')
+    host.check_output(f"{MEDIA} rm /media/uploads/photo.txt")
+    out = host.check_output("pdezzy-restore latest")
+    assert "-before-drop.dump" in out
+    assert host.check_output(f'{PSQL} "SELECT count(*), sum(id) FROM ledger"') == "500|125250"
+    assert host.check_output(f"{MEDIA} cat /media/uploads/photo.txt") == "original"
+
+
+def test_a_failed_backup_leaves_no_partial_file_and_keeps_the_others(host) -> None:
+    before = backups(host, "db")
+    host.check_output("docker stop postgres")
+    try:
+        time.sleep(1)
+        result = host.run("pdezzy-backup broken")
+        assert result.rc != 0
+        assert backups(host, "db") == before
+        assert host.check_output(f"find {DIR} -name '.*'") == ""
+    finally:
+        host.check_output("docker start postgres")
+        host.check_output("for i in $(seq 60); do docker exec postgres pg_isready -q && break; sleep 1; done")
+
+
+def test_restore_of_a_missing_file_and_a_bad_label_are_refused(host) -> None:
+    missing = host.run(f"pdezzy-restore {DIR}/db-19700101T000000Z.dump")
+    assert missing.rc == 1
+    assert "does not exist" in missing.stderr
+    assert host.run("pdezzy-backup 'bad label'").rc == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"backup_keep": 0}, "backup_keep must be at least 1"),
+        ({"backup_on_calendar": "daily; rm -rf /"}, "backup_on_calendar a systemd"),
+        ({"backup_randomized_delay": "a while"}, "backup_randomized_delay a time span"),
+        ({"backup_timer_enabled": "sometimes"}, "backup_timer_enabled"),
+    ],
+)
+def test_bad_input_is_refused_with_nothing_changed(host, run_playbook, extra: dict, message: str) -> None:
+    before = host.check_output("sha256sum /usr/local/sbin/pdezzy-backup /etc/systemd/system/pdezzy-backup.timer")
+    assert_refused(run_playbook(CONVERGE, extra), message)
+    assert (
+        host.check_output("sha256sum /usr/local/sbin/pdezzy-backup /etc/systemd/system/pdezzy-backup.timer") == before
+    )
