@@ -231,9 +231,9 @@ def parse_wrk(out: str) -> dict[str, float]:
             figures[f"p{pct}"] = to_ms(match.group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    figures["failed"] = float(non2xx.group(1) if non2xx else 0) + (
-        sum(float(n) for n in sockets.groups()) if sockets else 0.0
-    )
+    figures["non2xx"] = float(non2xx.group(1) if non2xx else 0)
+    figures["socket_errors"] = sum(float(n) for n in sockets.groups()) if sockets else 0.0
+    figures["failed"] = figures["non2xx"] + figures["socket_errors"]
     return figures
 
 
@@ -334,6 +334,13 @@ def bench_deploy() -> list[Row]:
         row("deploy", "certbot renewal: requests", [d["requests"] for d in renewals], "req"),
         row("deploy", "certbot renewal: throughput", [d["rps"] for d in renewals], "req/s"),
         row("deploy", "certbot renewal: failed requests", [d["failed"] for d in renewals], "req", "target 0"),
+        row(
+            "deploy",
+            "  of which socket errors",
+            [d["socket_errors"] for d in deploys + renewals],
+            "req",
+            "connect/read/write/timeout, both loads",
+        ),
     ]
 
 
