@@ -414,7 +414,7 @@ def parse_test_log(label: str, text: str) -> list[Row]:
         row("tests", f"{label}: scenario {name}", [float(seconds)], "s")
         for name, seconds in re.findall(r"molecule: (\w+) passed in (\d+) s", text)
     ]
-    total = re.search(r"test: everything passed in (\d+) s", text)
+    total = re.search(r"all tests passed in (\d+) s", text)
     if total:
         rows.append(row("tests", f"{label}: whole run", [float(total.group(1))], "s"))
     return rows
