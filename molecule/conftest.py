@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,29 @@ def assert_refused(result: subprocess.CompletedProcess[str], message: str) -> No
     assert result.returncode != 0, output
     assert message in output, output
     assert "changed=0" in output, output
+
+
+def start_request_loop(client: Any, url: str, resolve: str, seconds: int, max_time: int) -> None:
+    """On ``client`` (a testinfra host), GET ``url`` back to back in the background.
+
+    Each request is a new ``curl -f`` connection (``--resolve resolve``, ``--max-time max_time``).
+    The loop runs for at most ``seconds`` or until /tmp/loop.stop exists, then writes
+    "ok failed" to /tmp/loop.out (read it with ``request_loop_counts``).
+    """
+    client.run("rm -f /tmp/loop.out /tmp/loop.stop; systemctl reset-failed loop 2>/dev/null")
+    loop = (
+        f"ok=0; fail=0; end=$((SECONDS+{seconds})); while [ $SECONDS -lt $end ] && [ ! -e /tmp/loop.stop ]; do "
+        f"if curl -sfk --max-time {max_time} -o /dev/null --resolve {resolve} {url}; "
+        "then ok=$((ok+1)); else fail=$((fail+1)); fi; done; echo $ok $fail > /tmp/loop.out"
+    )
+    assert client.run(f"systemd-run --unit=loop bash -c '{loop}'").rc == 0
+
+
+def request_loop_counts(client: Any, wait: int) -> tuple[int, int]:
+    """(sent OK, failed) of the loop on ``client``, waiting up to ``wait`` s for it to finish."""
+    for _ in range(wait):
+        if client.file("/tmp/loop.out").exists:
+            break
+        time.sleep(1)
+    ok, fail = map(int, client.file("/tmp/loop.out").content_string.split())
+    return ok, fail

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import testinfra
+from conftest import request_loop_counts, start_request_loop
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -41,31 +42,6 @@ def replicas(host) -> dict[str, dict]:
 
 def peer(host) -> testinfra.host.Host:
     return testinfra.get_host("ansible://peer-app", ansible_inventory=host.backend.ansible_inventory)
-
-
-def start_request_loop(host, client: testinfra.host.Host, seconds: int) -> None:
-    """From the peer, GET /api/health/ through nginx over HTTPS, back to back.
-
-    It runs for at most ``seconds``, or until /tmp/loop.stop exists, then writes "ok failed".
-    """
-    client.run("rm -f /tmp/loop.out /tmp/loop.stop; systemctl reset-failed loop 2>/dev/null")
-    address = client.check_output("getent hosts vps-app").split()[0]
-    loop = (
-        f"ok=0; fail=0; end=$((SECONDS+{seconds})); while [ $SECONDS -lt $end ] && [ ! -e /tmp/loop.stop ]; do "
-        f"if curl -sfk --max-time 10 -o /dev/null --resolve {DOMAIN}:443:{address} "
-        f"https://{DOMAIN}/api/health/; then ok=$((ok+1)); else fail=$((fail+1)); fi; done; "
-        "echo $ok $fail > /tmp/loop.out"
-    )
-    assert client.run(f"systemd-run --unit=loop bash -c '{loop}'").rc == 0
-
-
-def loop_counts(client: testinfra.host.Host, wait: int) -> tuple[int, int]:
-    for _ in range(wait):
-        if client.file("/tmp/loop.out").exists:
-            break
-        time.sleep(1)
-    ok, fail = map(int, client.file("/tmp/loop.out").content_string.split())
-    return ok, fail
 
 
 def manage(host, code: str) -> str:
@@ -149,19 +125,19 @@ def test_second_version_rolls_the_replicas_without_a_failed_request(host, run_pl
     before = replicas(host)
     client = peer(host)
     started = time.monotonic()
-    start_request_loop(host, client, 240)
+    address = client.check_output("getent hosts vps-app").split()[0]
+    start_request_loop(client, f"https://{DOMAIN}/api/health/", f"{DOMAIN}:443:{address}", 240, max_time=10)
     result = run_playbook(CONVERGE, {"app_version": "v2"})
     assert result.returncode == 0, result.output
     # Keep the loop going a little past the end of the deploy, then stop it early.
     time.sleep(3)
     elapsed = time.monotonic() - started
     client.run("touch /tmp/loop.stop")
-    ok, fail = loop_counts(client, 15)
+    ok, fail = request_loop_counts(client, 15)
     print(f"request loop through nginx across the rolling deploy ({elapsed:.0f} s): {ok} sent OK, {fail} failed")
     assert ok > 50
     assert fail == 0
     # nginx balances over the new replicas' addresses: every answer through it is v2.
-    address = client.check_output("getent hosts vps-app").split()[0]
     for _ in range(6):
         body = client.check_output(f"curl -sfk --resolve {DOMAIN}:443:{address} https://{DOMAIN}/api/health/")
         assert json.loads(body)["version"] == "v2"

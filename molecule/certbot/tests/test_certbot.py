@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from conftest import assert_refused
+from conftest import assert_refused, request_loop_counts, start_request_loop
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -60,15 +60,8 @@ def test_renewal_run_when_nothing_is_due_does_not_reload(host) -> None:
 def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(host) -> None:
     client = peer(host)
     serial = served(host, "-serial")
-    client.run("rm -f /tmp/loop.out; systemctl reset-failed loop 2>/dev/null")
     address = client.check_output("getent hosts vps-certbot").split()[0]
-    loop = (
-        "ok=0; fail=0; end=$((SECONDS+20)); while [ $SECONDS -lt $end ]; do "
-        f"if curl -sfk --max-time 5 -o /dev/null --resolve pdezzy.test:443:{address} "
-        "https://pdezzy.test/api/loop/; then ok=$((ok+1)); else fail=$((fail+1)); fi; done; "
-        "echo $ok $fail > /tmp/loop.out"
-    )
-    assert client.run(f"systemd-run --unit=loop bash -c '{loop}'").rc == 0
+    start_request_loop(client, "https://pdezzy.test/api/loop/", f"pdezzy.test:443:{address}", 20, max_time=5)
     time.sleep(3)
     out = host.check_output("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")
     assert "certificate renewed; nginx reloaded" in out
@@ -78,11 +71,7 @@ def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(hos
             break
         time.sleep(0.5)
     assert served(host, "-serial") != serial
-    for _ in range(40):
-        if client.file("/tmp/loop.out").exists:
-            break
-        time.sleep(1)
-    ok, fail = map(int, client.file("/tmp/loop.out").content_string.split())
+    ok, fail = request_loop_counts(client, 40)
     print(f"request loop across the renewal reload: {ok} sent OK, {fail} failed")
     assert ok > 20
     assert fail == 0
