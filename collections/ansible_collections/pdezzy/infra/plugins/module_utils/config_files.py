@@ -34,6 +34,12 @@ class DirSpec:
 
 
 @dataclass(frozen=True)
+class LinkSpec:
+    path: str
+    src: str
+
+
+@dataclass(frozen=True)
 class FileSpec:
     path: str
     content: str
@@ -125,6 +131,29 @@ def ensure_directory(spec: DirSpec, check: bool, warnings: list[str]) -> str | N
     return None
 
 
+def ensure_link(spec: LinkSpec, check: bool) -> str | None:
+    """Point a symbolic link at ``src``, replacing a file or a link pointing elsewhere."""
+    _check_abs(spec.path)
+    if not spec.src:
+        raise ConfigFilesError(f"{spec.path}: a link needs a src")
+    try:
+        st = os.lstat(spec.path)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode) and os.readlink(spec.path) == spec.src:
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            raise ConfigFilesError(f"{spec.path} is a directory, not replaced by a link")
+    if not check:
+        tmp = os.path.join(os.path.dirname(spec.path), f".{os.path.basename(spec.path)}.{os.getpid()}.link")
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(spec.src, tmp)
+        os.replace(tmp, spec.path)
+    return "created" if st is None else "link"
+
+
 def _text(data: bytes) -> str | None:
     if len(data) > DIFF_LIMIT:
         return None
@@ -212,11 +241,18 @@ def _write(
 
 
 def converge(
-    directories: list[DirSpec], files: list[FileSpec], *, check: bool, diff: bool, run: Runner
+    directories: list[DirSpec],
+    files: list[FileSpec],
+    *,
+    check: bool,
+    diff: bool,
+    run: Runner,
+    links: list[LinkSpec] | None = None,
 ) -> dict[str, object]:
-    """Directories first (so files can go into new ones), then files, in the order given."""
+    """Directories first (so files and links can go into new ones), then files, then links."""
+    links = links or []
     seen: set[str] = set()
-    for spec in [*directories, *files]:
+    for spec in [*directories, *files, *links]:
         if spec.path in seen:
             raise ConfigFilesError(f"{spec.path} is listed twice")
         seen.add(spec.path)
@@ -233,6 +269,10 @@ def converge(
             changes[spec.path] = what
         if file_diff is not None and diff:
             diffs.append(file_diff)
+    for link in links:
+        what = ensure_link(link, check)
+        if what:
+            changes[link.path] = what
     result: dict[str, object] = {
         "changed": bool(changes),
         "changed_paths": list(changes),

@@ -16,6 +16,7 @@ description:
   - A file is written next to its target, checked with O(files[].validate) when given, then
     renamed over the target, so readers never see half a file and a file that fails its check
     never replaces the old one. A symbolic link at a file's path is replaced by the file.
+  - Points each symbolic link of O(links) at its target, replacing a file or another link.
   - Returns which paths changed, so handlers can act on the file that concerns them (see the
     examples).
   - Supports check mode and diff mode. Put C(no_log) on the task when a file holds a secret.
@@ -44,6 +45,14 @@ options:
       validate:
         description: Command that checks the new file before it replaces the old one; C(%s) is the new file.
         type: str
+  links:
+    description: Symbolic links, made after the directories and files.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path of the link., type: str, required: true}
+      src: {description: What the link points at., type: str, required: true}
 notes:
   - Owners and groups must exist in a real run; in check mode a missing one is a warning, since an
     earlier task of the same run may create it.
@@ -85,7 +94,7 @@ changed_paths:
   returned: always
   sample: [/etc/systemd/journald.conf.d/50-pdezzy.conf]
 changes:
-  description: What changed per path, one of C(created), C(content), C(attributes).
+  description: What changed per path, one of C(created), C(content), C(attributes), C(link).
   type: dict
   returned: always
   sample: {/etc/systemd/journald.conf.d/50-pdezzy.conf: content}
@@ -101,6 +110,7 @@ from ansible_collections.pdezzy.infra.plugins.module_utils.config_files import (
     ConfigFilesError,
     DirSpec,
     FileSpec,
+    LinkSpec,
     converge,
 )
 
@@ -115,6 +125,12 @@ def main() -> None:
                 "elements": "dict",
                 "default": [],
                 "options": {"path": {"type": "str", "required": True}, **ATTRS},
+            },
+            "links": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {"path": {"type": "str", "required": True}, "src": {"type": "str", "required": True}},
             },
             "files": {
                 "type": "list",
@@ -141,6 +157,7 @@ def main() -> None:
             check=module.check_mode,
             diff=module._diff,
             run=run,
+            links=[LinkSpec(**item) for item in module.params["links"]],
         )
     except (ConfigFilesError, OSError) as exc:
         module.fail_json(msg=str(exc))

@@ -166,3 +166,23 @@ def test_binary_or_large_content_is_not_put_in_the_diff(tmp_path: Path) -> None:
     result = converge([], [cf.FileSpec(str(target), "a" * (cf.DIFF_LIMIT + 1))])
     assert result["diff"][0]["before"].startswith("(not shown")
     assert target.read_text() == "a" * (cf.DIFF_LIMIT + 1)
+
+
+def test_links_are_made_fixed_and_left_alone(tmp_path: Path) -> None:
+    zone = tmp_path / "zoneinfo-Berlin"
+    zone.write_text("TZif")
+    localtime = tmp_path / "localtime"
+    localtime.write_text("a copied zone file")
+    link = cf.LinkSpec(str(localtime), str(zone))
+    first = cf.converge([], [], links=[link], check=False, diff=True, run=run)
+    assert first["changes"] == {str(localtime): "link"}
+    assert os.readlink(localtime) == str(zone)
+    assert cf.converge([], [], links=[link], check=False, diff=True, run=run)["changed"] is False
+    other = cf.LinkSpec(str(localtime), "/usr/share/zoneinfo/UTC")
+    assert cf.converge([], [], links=[other], check=True, diff=True, run=run)["changed_paths"] == [str(localtime)]
+    assert os.readlink(localtime) == str(zone)
+    new = cf.LinkSpec(str(tmp_path / "new-link"), str(zone))
+    assert cf.converge([], [], links=[new], check=False, diff=True, run=run)["changes"] == {new.path: "created"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["localtime", "new-link", "zoneinfo-Berlin"]
+    with pytest.raises(cf.ConfigFilesError, match="is a directory"):
+        cf.converge([], [], links=[cf.LinkSpec(str(tmp_path), str(zone))], check=False, diff=True, run=run)
