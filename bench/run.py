@@ -442,8 +442,10 @@ def parse_test_log(label: str, text: str) -> list[Row]:
         for name, seconds in re.findall(r"molecule: (\w+) passed in (\d+) s", text)
     ]
     total = re.search(r"all tests passed in (\d+) s", text)
+    lanes = re.search(r"molecule: \d+ scenarios in (\d+) lanes", text)
     if total:
-        rows.append(row("tests", f"{label}: whole run", [float(total.group(1))], "s"))
+        note = f"scenarios in {lanes.group(1)} lanes at once" if lanes else "scenarios one after another"
+        rows.append(row("tests", f"{label}: whole run", [float(total.group(1))], "s", note))
     return rows
 
 
