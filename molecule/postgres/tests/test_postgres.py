@@ -92,6 +92,10 @@ def test_rows_survive_a_recreation_for_changed_tuning(host, run_playbook) -> Non
         ({"postgres_work_mem": "16 megs"}, "postgres_work_mem: not a size"),
         ({"postgres_shared_buffers": "-1MB"}, "postgres_shared_buffers: not a size"),
         ({"postgres_host_port": "five"}, "postgres_host_port"),
+        (
+            {"postgres_pgbouncer_max_db_connections": 100},
+            "postgres_pgbouncer_max_db_connections (100) must be at least 1 and below postgres_max_connections (100)",
+        ),
     ],
 )
 def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict, message: str) -> None:
@@ -105,3 +109,86 @@ def test_short_password_is_not_logged(run_playbook) -> None:
     result = run_playbook(CONVERGE, {"postgres_password": "leakme"})
     assert result.returncode != 0
     assert "leakme" not in result.output
+
+
+# --- PgBouncer -------------------------------------------------------------------------------
+
+
+def through_pgbouncer(host, sql: str, password: str = PASSWORD, user: str = "pdezzy") -> CommandResult:
+    """A client on the stack network, as the app connects: pgbouncer:6432."""
+    return host.run(
+        f"docker run --rm --network pdezzy -e PGPASSWORD='{password}' postgres:15 "
+        f'psql -h pgbouncer -p 6432 -U {user} -d pdezzy -tAc "{sql}"'
+    )
+
+
+def pgbouncer_show(host, what: str) -> str:
+    return host.check_output(
+        f"docker exec pgbouncer psql -h 127.0.0.1 -p 6432 -U pgbouncer_stats -d pgbouncer -tAc 'SHOW {what}'"
+    )
+
+
+def test_pgbouncer_is_healthy_on_the_network_only(host) -> None:
+    state = json.loads(host.check_output("docker inspect pgbouncer"))[0]
+    assert state["State"]["Health"]["Status"] == "healthy"
+    assert state["HostConfig"]["PortBindings"] in ({}, None)
+    assert "pgbouncer" in state["NetworkSettings"]["Networks"]["pdezzy"]["Aliases"]
+    assert PASSWORD not in json.dumps(state["Config"])
+    userlist = host.file("/opt/pdezzy/pgbouncer/conf/userlist.txt")
+    assert (userlist.mode, userlist.uid) == (0o400, 999)
+
+
+def test_pgbouncer_passes_the_password_through_and_refuses_a_wrong_one(host) -> None:
+    result = through_pgbouncer(host, "select current_user || '@' || current_database()")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "pdezzy@pdezzy"
+    wrong = through_pgbouncer(host, "select 1", password="not-the-password")
+    assert wrong.rc != 0
+    assert "SASL authentication failed" in wrong.stderr  # PgBouncer checks the password itself
+
+
+def test_pgbouncer_stats_only_from_inside_its_container(host) -> None:
+    assert "transaction" in pgbouncer_show(host, "CONFIG")
+    from_network = through_pgbouncer(host, "SHOW POOLS", password="", user="pgbouncer_stats")
+    assert from_network.rc != 0
+    admin = host.run(
+        f"docker run --rm --network pdezzy -e PGPASSWORD='{PASSWORD}' postgres:15 "
+        "psql -h pgbouncer -p 6432 -U pdezzy -d pgbouncer -tAc 'SHOW POOLS'"
+    )
+    assert admin.rc != 0
+
+
+def test_150_clients_share_at_most_40_server_connections(host) -> None:
+    """More clients than PostgreSQL's max_connections (100), all served, server side bounded."""
+    bench = (
+        f"docker run -d --name pgbench --network pdezzy -e PGPASSWORD='{PASSWORD}' postgres:15 sh -c "
+        '\'echo "SELECT pg_sleep(0.01);" > /tmp/s.sql && '
+        "pgbench -n -h pgbouncer -p 6432 -U pdezzy -c 150 -j 4 -T 12 -f /tmp/s.sql pdezzy'"
+    )
+    host.run("docker rm -f pgbench")
+    host.check_output(bench)
+    peak = 0
+    count = (
+        "docker exec postgres psql -U pdezzy -d pdezzy -tAc "
+        "\"SELECT count(*) FROM pg_stat_activity WHERE datname = 'pdezzy' AND pid <> pg_backend_pid()\""
+    )
+    while host.check_output("docker inspect -f '{{.State.Running}}' pgbench") == "true":
+        peak = max(peak, int(host.check_output(count)))
+    out = host.check_output("docker logs pgbench 2>&1; docker rm pgbench >/dev/null")
+    print(f"pgbench through pgbouncer, 150 clients: peak {peak} server connections\n{out}")
+    assert "number of clients: 150" in out
+    assert "number of failed transactions: 0" in out
+    processed = int(out.split("number of transactions actually processed: ")[1].split()[0])
+    assert processed > 1000
+    assert 0 < peak <= 40
+
+
+def test_pgbouncer_settings_reload_without_a_restart(host, run_playbook) -> None:
+    before = json.loads(host.check_output("docker inspect pgbouncer"))[0]["Id"]
+    result = run_playbook(CONVERGE, {"postgres_pgbouncer_default_pool_size": 7})
+    assert result.returncode == 0, result.output
+    assert "RUNNING HANDLER [postgres : Reload pgbouncer]" in result.output
+    assert "default_pool_size|7|" in pgbouncer_show(host, "CONFIG").replace(" ", "")
+    assert json.loads(host.check_output("docker inspect pgbouncer"))[0]["Id"] == before
+    assert run_playbook(CONVERGE).returncode == 0
+    assert "default_pool_size|20|" in pgbouncer_show(host, "CONFIG").replace(" ", "")
