@@ -13,6 +13,7 @@ testinfra_hosts = ["ansible://vps"]
 
 CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
 PASSWORD = "molecule-pg-secret-123"
+APP_PASSWORD = "molecule-app-db-secret"
 
 
 def psql(host, sql: str, password: str = PASSWORD) -> CommandResult:
@@ -114,7 +115,7 @@ def test_short_password_is_not_logged(run_playbook) -> None:
 # --- PgBouncer -------------------------------------------------------------------------------
 
 
-def through_pgbouncer(host, sql: str, password: str = PASSWORD, user: str = "pdezzy") -> CommandResult:
+def through_pgbouncer(host, sql: str, password: str = APP_PASSWORD, user: str = "pdezzy_app") -> CommandResult:
     """A client on the stack network, as the app connects: pgbouncer:6432."""
     return host.run(
         f"docker run --rm --network pdezzy -e PGPASSWORD='{password}' postgres:15 "
@@ -133,7 +134,7 @@ def test_pgbouncer_is_healthy_on_the_network_only(host) -> None:
     assert state["State"]["Health"]["Status"] == "healthy"
     assert state["HostConfig"]["PortBindings"] in ({}, None)
     assert "pgbouncer" in state["NetworkSettings"]["Networks"]["pdezzy"]["Aliases"]
-    assert PASSWORD not in json.dumps(state["Config"])
+    assert APP_PASSWORD not in json.dumps(state["Config"])
     userlist = host.file("/opt/pdezzy/pgbouncer/conf/userlist.txt")
     assert (userlist.mode, userlist.uid) == (0o400, 999)
 
@@ -141,7 +142,7 @@ def test_pgbouncer_is_healthy_on_the_network_only(host) -> None:
 def test_pgbouncer_passes_the_password_through_and_refuses_a_wrong_one(host) -> None:
     result = through_pgbouncer(host, "select current_user || '@' || current_database()")
     assert result.rc == 0, result.stderr
-    assert result.stdout.strip() == "pdezzy@pdezzy"
+    assert result.stdout.strip() == "pdezzy_app@pdezzy"
     wrong = through_pgbouncer(host, "select 1", password="not-the-password")
     assert wrong.rc != 0
     assert "SASL authentication failed" in wrong.stderr  # PgBouncer checks the password itself
@@ -152,18 +153,20 @@ def test_pgbouncer_stats_only_from_inside_its_container(host) -> None:
     from_network = through_pgbouncer(host, "SHOW POOLS", password="", user="pgbouncer_stats")
     assert from_network.rc != 0
     admin = host.run(
-        f"docker run --rm --network pdezzy -e PGPASSWORD='{PASSWORD}' postgres:15 "
-        "psql -h pgbouncer -p 6432 -U pdezzy -d pgbouncer -tAc 'SHOW POOLS'"
+        f"docker run --rm --network pdezzy -e PGPASSWORD='{APP_PASSWORD}' postgres:15 "
+        "psql -h pgbouncer -p 6432 -U pdezzy_app -d pgbouncer -tAc 'SHOW POOLS'"
     )
     assert admin.rc != 0
+    # PostgreSQL's superuser is not admitted through the pooler at all.
+    assert through_pgbouncer(host, "select 1", password=PASSWORD, user="pdezzy").rc != 0
 
 
 def test_150_clients_share_at_most_40_server_connections(host) -> None:
     """More clients than PostgreSQL's max_connections (100), all served, server side bounded."""
     bench = (
-        f"docker run -d --name pgbench --network pdezzy -e PGPASSWORD='{PASSWORD}' postgres:15 sh -c "
+        f"docker run -d --name pgbench --network pdezzy -e PGPASSWORD='{APP_PASSWORD}' postgres:15 sh -c "
         '\'echo "SELECT pg_sleep(0.01);" > /tmp/s.sql && '
-        "pgbench -n -h pgbouncer -p 6432 -U pdezzy -c 150 -j 4 -T 12 -f /tmp/s.sql pdezzy'"
+        "pgbench -n -h pgbouncer -p 6432 -U pdezzy_app -c 150 -j 4 -T 12 -f /tmp/s.sql pdezzy'"
     )
     host.run("docker rm -f pgbench")
     host.check_output(bench)
@@ -192,3 +195,57 @@ def test_pgbouncer_settings_reload_without_a_restart(host, run_playbook) -> None
     assert json.loads(host.check_output("docker inspect pgbouncer"))[0]["Id"] == before
     assert run_playbook(CONVERGE).returncode == 0
     assert "default_pool_size|20|" in pgbouncer_show(host, "CONFIG").replace(" ", "")
+
+
+# --- The app's own role ------------------------------------------------------------------------
+
+
+def superuser_sql(host, sql: str) -> str:
+    return host.check_output(f'docker exec postgres psql -X -U pdezzy -d pdezzy -At -c "{sql}"')
+
+
+def test_app_role_owns_the_database_and_is_no_superuser(host) -> None:
+    attributes = superuser_sql(
+        host, "SELECT rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = 'pdezzy_app'"
+    )
+    assert attributes == "f|f|f|t"
+    owner = "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'pdezzy'"
+    assert superuser_sql(host, owner) == "pdezzy_app"
+    cannot = through_pgbouncer(host, "CREATE DATABASE other")
+    assert cannot.rc != 0
+    assert "permission denied to create database" in cannot.stderr
+
+
+def test_tables_of_an_earlier_version_move_to_the_app_role_with_their_rows(host, run_playbook) -> None:
+    # What a stack of the previous version has: the app's tables made by the superuser.
+    superuser_sql(host, "CREATE TABLE legacy_orders (id serial PRIMARY KEY, item text)")
+    superuser_sql(host, "INSERT INTO legacy_orders (item) SELECT 'order-' || n FROM generate_series(1, 25) n")
+    superuser_sql(host, "CREATE VIEW legacy_view AS SELECT item FROM legacy_orders")
+    superuser_sql(host, "CREATE SEQUENCE legacy_numbers")
+    superuser_sql(host, "ALTER DATABASE pdezzy OWNER TO pdezzy")
+    assert through_pgbouncer(host, "INSERT INTO legacy_orders (item) VALUES ('x')").rc != 0
+    result = run_playbook(CONVERGE)
+    assert result.returncode == 0, result.output
+    assert "changed=1" in result.output.split("PLAY RECAP")[-1], result.output
+    owners = superuser_sql(
+        host,
+        "SELECT string_agg(DISTINCT pg_get_userbyid(c.relowner), ',') FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+    )
+    assert owners == "pdezzy_app"
+    app = through_pgbouncer(host, "INSERT INTO legacy_orders (item) VALUES ('new'); SELECT count(*) FROM legacy_view")
+    assert app.rc == 0, app.stderr
+    assert app.stdout.split()[-1] == "26"
+    assert through_pgbouncer(host, "SELECT nextval('legacy_numbers')").stdout.strip() == "1"
+    superuser_sql(host, "DROP VIEW legacy_view; DROP TABLE legacy_orders; DROP SEQUENCE legacy_numbers")
+
+
+def test_a_rotated_app_password_is_set_and_the_old_one_refused(host, run_playbook) -> None:
+    rotated = "molecule-app-db-rotated"
+    result = run_playbook(CONVERGE, {"postgres_app_password": rotated})
+    assert result.returncode == 0, result.output
+    assert rotated not in result.output
+    assert through_pgbouncer(host, "select 1", password=rotated).rc == 0
+    assert through_pgbouncer(host, "select 1").rc != 0
+    assert run_playbook(CONVERGE).returncode == 0
+    assert through_pgbouncer(host, "select 1").rc == 0
