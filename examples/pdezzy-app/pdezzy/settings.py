@@ -129,7 +129,7 @@ OTP_LENGTH = int(os.environ.get("OTP_LENGTH", "6"))
 APP_VERSION = os.environ.get("APP_VERSION", "dev")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -1,18 +1,15 @@
-"""The demo app's own tests: health, JWT-protected REST, media upload, WebSockets, superuser command."""
+"""The demo app's own tests: health, JWT-protected REST, media upload, WebSockets."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from io import StringIO
 
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.test import TestCase, TransactionTestCase, override_settings
 from messaging.routing import websocket_urlpatterns
 from rest_framework.test import APIClient
@@ -86,49 +83,6 @@ class ApiTests(TestCase):
             url = response.json()["url"]
             self.assertTrue(url.startswith("/media/uploads/") and url.endswith(".txt"))
             self.assertTrue(os.path.exists(os.path.join(media, url.removeprefix("/media/"))))
-
-
-class SuperuserCommandTests(TestCase):
-    def run_command(self, **env: str) -> str:
-        out = StringIO()
-        with override_env(env):
-            call_command("ensure_superuser", stdout=out)
-        return out.getvalue().strip()
-
-    def test_created_then_unchanged_then_updated(self) -> None:
-        env = {
-            "DJANGO_SUPERUSER_USERNAME": "admin",
-            "DJANGO_SUPERUSER_PASSWORD": "pw-1-long",
-            "DJANGO_SUPERUSER_EMAIL": "a@x.io",
-        }
-        self.assertEqual(self.run_command(**env), "superuser admin created")
-        self.assertEqual(self.run_command(**env), "superuser admin unchanged")
-        env["DJANGO_SUPERUSER_PASSWORD"] = "pw-2-long"
-        self.assertEqual(self.run_command(**env), "superuser admin updated")
-        user = get_user_model().objects.get(username="admin")
-        self.assertTrue(user.is_superuser and user.is_staff and user.check_password("pw-2-long"))
-
-    def test_missing_password_is_an_error(self) -> None:
-        with self.assertRaises(CommandError):
-            self.run_command(DJANGO_SUPERUSER_USERNAME="admin", DJANGO_SUPERUSER_PASSWORD="")
-
-
-class override_env:
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        self.saved: dict[str, str | None] = {}
-
-    def __enter__(self) -> None:
-        for key, value in self.values.items():
-            self.saved[key] = os.environ.get(key)
-            os.environ[key] = value
-
-    def __exit__(self, *exc: object) -> None:
-        for key, value in self.saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class WebSocketTests(TransactionTestCase):

@@ -4,8 +4,9 @@
 client.py http URL HOST [METHOD] [JSON_BODY] [BEARER]   -> prints "<status> <body>"
 client.py ws-room HOST_A HOST_B DOMAIN ROOM MESSAGE      -> prints what B received
 client.py ws-echo HOST DOMAIN MESSAGE                   -> prints the echo
-client.py wss-echo HOST DOMAIN CAFILE MESSAGE           -> the same over TLS on 443 (through nginx),
-                                                           the certificate verified against CAFILE
+client.py wss-echo HOST DOMAIN CAFILE MESSAGE [PATH]    -> the same over TLS on 443 (through nginx),
+                                                           the certificate verified against CAFILE;
+                                                           PATH default /ws/echo/, prints the answer
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def main(argv: list[str]) -> None:
         print(ws.recv())
     elif mode == "wss-echo":
         host, domain, cafile, message = argv[2:6]
-        ws = WebSocket(host, 443, "/ws/echo/", domain, cafile)
+        ws = WebSocket(host, 443, argv[6] if len(argv) > 6 else "/ws/echo/", domain, cafile)
         ws.send(message)
         print(ws.recv())
     elif mode == "ws-room":
