@@ -40,7 +40,7 @@ DOMAIN = "pdezzy.test"
 PEER = "pdezzy-bench-peer"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", str(RUNS)))
-SECTIONS = ["converge", "serving", "deploy", "recovery", "tests"]
+SECTIONS = ["converge", "serving", "database", "deploy", "recovery", "tests"]
 
 Row = dict[str, Any]
 
@@ -302,6 +302,49 @@ def bench_serving() -> list[Row]:
     ]
 
 
+# --- database under load -------------------------------------------------------------------
+PG_CONNECTIONS = (
+    "docker exec postgres psql -X -U pdezzy -d pdezzy -At -c "
+    "\"SELECT count(*) FROM pg_stat_activity WHERE datname = 'pdezzy' AND pid <> pg_backend_pid()\""
+)
+
+
+def bench_database() -> list[Row]:
+    """200 clients for 40 s on a database-backed endpoint (the demo's /api/health/ queries PostgreSQL
+    and Redis), the app keeping persistent connections (CONN_MAX_AGE 600, sandbox inventory),
+    PostgreSQL's connections sampled every second through the load."""
+    converged_sandbox()
+    start_peer()
+    url = f"https://{DOMAIN}:443/api/health/"
+    loads: list[dict[str, float]] = []
+    peaks: list[float] = []
+    after: list[float] = []
+    for i in range(RUNS):
+        log(f"database: run {i + 1}/{RUNS}")
+        load = subprocess.Popen(
+            ["docker", "exec", PEER, "wrk", "-t2", "-c200", "-d40s", "--latency", "--timeout", "10s", url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        peak = 0
+        while load.poll() is None:
+            peak = max(peak, int(vps(PG_CONNECTIONS) or 0))
+            time.sleep(1)
+        loads.append(parse_wrk(load.communicate()[0]))
+        peaks.append(float(peak))
+        codes = peer(f"for i in 1 2 3 4 5; do curl -sk -o /dev/null -w '%{{http_code}} ' {url}; done").split()
+        after.append(float(sum(code == "200" for code in codes)))
+    return [
+        row("database", "200 clients, 40 s: requests", [r["requests"] for r in loads], "req", "wrk -t2 -c200, HTTPS"),
+        row("database", "200 clients: throughput", [r["rps"] for r in loads], "req/s"),
+        row("database", "200 clients: p99", [r["p99"] for r in loads], "ms"),
+        row("database", "200 clients: failed requests", [r["failed"] for r in loads], "req", "target 0"),
+        row("database", "PostgreSQL connections, peak", peaks, "conn", "PgBouncer bound 40; max_connections 100"),
+        row("database", "answers 200 right after the load", after, "of 5"),
+    ]
+
+
 # --- deploy under load ---------------------------------------------------------------------
 def under_load(action: Any) -> tuple[dict[str, float], dict[str, float]]:
     """Two wrk loads through nginx for as long as ``action`` runs (plus 2 s either side): 8
@@ -511,6 +554,7 @@ def main(argv: list[str]) -> None:
     benches = {
         "converge": bench_converge,
         "serving": bench_serving,
+        "database": bench_database,
         "deploy": bench_deploy,
         "recovery": bench_recovery,
         "tests": lambda: bench_tests(logs),
