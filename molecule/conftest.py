@@ -51,6 +51,12 @@ def assert_refused(result: subprocess.CompletedProcess[str], message: str) -> No
     assert "changed=0" in output, output
 
 
+def assert_no_secret(output: str, secrets: list[str]) -> None:
+    """None of the inventory's ``secrets`` is in ``output`` (the whole output of a run)."""
+    leaked = [secret for secret in secrets if secret in output]
+    assert not leaked, f"secrets in the output: {leaked}"
+
+
 def start_request_loop(client: Any, url: str, resolve: str, seconds: int, max_time: int) -> None:
     """On ``client`` (a testinfra host), GET ``url`` back to back in the background.
 

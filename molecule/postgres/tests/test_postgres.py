@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -195,6 +196,17 @@ def test_pgbouncer_settings_reload_without_a_restart(host, run_playbook) -> None
     assert json.loads(host.check_output("docker inspect pgbouncer"))[0]["Id"] == before
     assert run_playbook(CONVERGE).returncode == 0
     assert "default_pool_size|20|" in pgbouncer_show(host, "CONFIG").replace(" ", "")
+    # A reloaded PgBouncer still counts as running for Docker, not as stopped by hand: when its
+    # process dies, the restart policy brings it back.
+    state = "docker inspect -f '{{.RestartCount}} {{.State.Running}} {{.State.Health.Status}}' pgbouncer"
+    restarts = int(host.check_output(state).split()[0])
+    host.check_output("kill -9 $(docker inspect -f '{{.State.Pid}}' pgbouncer)")
+    for _ in range(30):
+        now = host.check_output(state).split()
+        if now == [str(restarts + 1), "true", "healthy"]:
+            break
+        time.sleep(2)
+    assert now == [str(restarts + 1), "true", "healthy"]
 
 
 # --- The app's own role ------------------------------------------------------------------------
