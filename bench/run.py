@@ -30,7 +30,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = REPO / "scripts" / "harness"
 INVENTORY = REPO / "inventory" / "sandbox"
-STATE = REPO / ".cache" / "bench" / "results.json"
+# The figures behind RESULTS.md, kept with it so a section run on a fresh checkout leaves the
+# others' figures in place.
+STATE = REPO / "bench" / "results.json"
 RESULTS = REPO / "bench" / "RESULTS.md"
 FACTS = REPO / ".cache" / "ansible-facts"
 VPS = "pdezzy-sandbox"
@@ -540,6 +542,21 @@ def render(state: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def state_from_results(text: str) -> dict[str, Any]:
+    """The state a RESULTS.md was rendered from (figures as rounded there), for a checkout without STATE."""
+    state: dict[str, Any] = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 8 and cells[0] in SECTIONS:
+            section, figure, low, median, high, unit, runs, note = cells
+            values = {"min": float(low), "median": float(median), "max": float(high), "n": int(runs)}
+            entry = {"section": section, "figure": figure, "unit": unit, "note": note, **values}
+            state.setdefault(section, {"rows": []})["rows"].append(entry)
+        elif len(cells) == 3 and cells[0] in state:
+            state[cells[0]].update(date=cells[1], commit=cells[2])
+    return state
+
+
 def main(argv: list[str]) -> None:
     logs = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--log"]
     chosen = [a for a in argv if a in SECTIONS] or ([] if logs else SECTIONS)
@@ -548,7 +565,10 @@ def main(argv: list[str]) -> None:
     unknown = [a for a in argv if a not in SECTIONS and a != "--log" and a not in logs]
     if unknown:
         raise SystemExit(f"unknown argument(s) {unknown}; sections: {', '.join(SECTIONS)}")
-    state = json.loads(STATE.read_text()) if STATE.exists() else {}
+    if STATE.exists():
+        state = json.loads(STATE.read_text())
+    else:
+        state = state_from_results(RESULTS.read_text()) if RESULTS.exists() else {}
     commit = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
     dirty = run(["git", "-C", str(REPO), "status", "--porcelain"]).stdout.strip()
     benches = {
