@@ -14,7 +14,7 @@ description:
   - Takes a mapping of domain to the answers of its DNS lookup (for example
     C(community.general.dig), which answers C(NXDOMAIN) or an empty string when there is no
     record) and compares them with the addresses of the host.
-  - A domain passes when it has at least one address and every address is one of the host's: a
+  - A domain passes when it has at least one address and every address is one of the host's; a
     record left pointing at an old server sends part of the visitors (and Let's Encrypt's
     validation) elsewhere.
 options:

@@ -15,7 +15,7 @@ description:
     the stamp C(apt.systemd.daily) and M(ansible.builtin.apt) use; this module touches it after
     each successful update.
   - Never reports a change (a fresh index changes nothing a run is meant to report); RV(updated)
-    tells whether it ran. Run it with C(check_mode: false) so a dry run sees a current index.
+    tells whether it ran. Run it with C(check_mode=false) so a dry run sees a current index.
 options:
   valid_time:
     description: Seconds an index stays current.
