@@ -373,7 +373,8 @@ def under_load(action: Any) -> tuple[dict[str, float], dict[str, float]]:
 def bench_deploy() -> list[Row]:
     converged_sandbox()
     start_peer()
-    deploys, renewals = [], []
+    deploys, renewals, rollbacks = [], [], []
+    rollback_times: list[float] = []
     for i in range(RUNS):
         version = f"bench-{int(time.time())}"
         log(f"deploy: deploy-app.yml {version} under load, run {i + 1}/{RUNS}")
@@ -384,12 +385,23 @@ def bench_deploy() -> list[Row]:
                 raise RuntimeError(result.stdout[-3000:])
 
         deploys.append(under_load(deploy))
+        log(f"deploy: rollback.yml to the previous release under load, run {i + 1}/{RUNS}")
+
+        def rollback() -> None:
+            seconds, result = playbook("playbooks/rollback.yml")
+            if result.returncode != 0:
+                raise RuntimeError(result.stdout[-3000:])
+            rollback_times.append(seconds)
+
+        rollbacks.append(under_load(rollback))
         log(f"deploy: certbot forced renewal under load, run {i + 1}/{RUNS}")
         renewals.append(under_load(lambda: vps("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")))
     log("deploy: back to the inventory's version")
     playbook("playbooks/deploy-app.yml")
-    rows: list[Row] = []
-    for name, loads in (("rolling deploy", deploys), ("certbot renewal", renewals)):
+    rows: list[Row] = [
+        row("deploy", "rollback.yml: wall time", rollback_times, "s", "previous release, image and configuration"),
+    ]
+    for name, loads in (("rolling deploy", deploys), ("rollback", rollbacks), ("certbot renewal", renewals)):
         keepalive = [k for k, _ in loads]
         fresh = [f for _, f in loads]
         rows += [

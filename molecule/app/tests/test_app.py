@@ -6,6 +6,7 @@ Clients run in throwaway containers on the stack network (port 8006 is never pub
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ testinfra_hosts = ["ansible://vps"]
 
 SCENARIO = Path(__file__).resolve().parents[1]
 CONVERGE = SCENARIO / "converge.yml"
+ROLLBACK = SCENARIO / "rollback.yml"
 APP_SOURCE = SCENARIO.parents[1] / "examples" / "pdezzy-app"
 DOMAIN = "app.pdezzy.test"
 # Every secret of this scenario's inventory: no run, failing or not, may print one.
@@ -28,7 +30,9 @@ SECRETS = [
     "molecule-redis-secret-123",
     "molecule-0f4c2e9a7b1d8e6f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5",
     "molecule-admin-pw-1",
+    "molecule-git-token-77",
 ]
+HOME = "/opt/pdezzy/app"
 CLIENT = (
     "docker run --rm --network pdezzy -v /usr/local/bin/pdezzy-test-client:/client.py:ro "
     "python:3.11-slim python /client.py"
@@ -74,8 +78,50 @@ def test_replicas_are_healthy_and_publish_nothing(host) -> None:
     assert not host.socket("tcp://0.0.0.0:8006").is_listening
 
 
+def release_of(state: dict) -> str:
+    return state["Config"]["Labels"]["pdezzy.release"]
+
+
+def record(host, release: str) -> dict:
+    return json.loads(host.file(f"{HOME}/releases/{release}/release.json").content_string)
+
+
+def link(host, name: str) -> str:
+    return Path(host.check_output(f"readlink {HOME}/{name}")).name
+
+
+def deploy_log(host) -> list[dict]:
+    return [json.loads(line) for line in host.file(f"{HOME}/deploys.log").content_string.splitlines()]
+
+
+def test_the_replicas_run_a_recorded_release(host) -> None:
+    """A release is the image plus the configuration it runs with, recorded on the host."""
+    live = {release_of(state) for state in replicas(host).values()}
+    assert len(live) == 1
+    release = live.pop()
+    assert release.startswith("v1-")
+    assert link(host, "current") == release
+    rec = record(host, release)
+    assert rec["image"] == "pdezzy-app:v1"
+    assert rec["version"] == "v1"
+    assert rec["operator"]
+    assert rec["created"].endswith("Z")
+    assert rec["command"][0] == "daphne"
+    assert rec["healthcheck"][0] == "CMD"
+    env = host.file(f"{HOME}/releases/{release}/env")
+    assert (env.mode, env.user) == (0o600, "pdezzy")
+    listing = host.check_output("pdezzy-releases --log")
+    assert f"* {release}" in listing, listing
+    entries = deploy_log(host)
+    assert [(e["action"], e["result"], e["release"]) for e in entries] == [("deploy", "success", release)]
+    assert entries[0]["operator"] == rec["operator"]
+    # The lock is held only while a deploy runs.
+    assert not host.file("/run/lock/pdezzy-app-deploy").exists
+
+
 def test_env_file_is_private_and_production_safe(host) -> None:
-    env = host.file("/opt/pdezzy/app/.env")
+    assert host.file(f"{HOME}/.env").is_symlink
+    env = host.file(f"{HOME}/current/env")
     assert env.mode == 0o600
     assert env.user == "pdezzy"
     assert env.contains("^DEBUG=False$")
@@ -161,6 +207,12 @@ def test_second_version_rolls_the_replicas_without_a_failed_request(host, run_pl
     for target in ("app-1", "app-2"):
         status, body = http(host, "/api/health/", target)
         assert (status, body["version"]) == (200, "v2")
+    v2 = release_of(after["app-1"])
+    assert link(host, "current") == v2
+    assert link(host, "previous") == release_of(before["app-1"])
+    assert deploy_log(host)[-1]["release"] == v2
+    assert "Deploying " in result.output
+    assert "as pdezzy-app:v2" in result.output
 
 
 def test_concurrent_requests_do_not_pile_up_database_connections(host) -> None:
@@ -179,22 +231,43 @@ def test_concurrent_requests_do_not_pile_up_database_connections(host) -> None:
     assert int(connections) <= 40, connections
 
 
-def test_failed_health_rolls_back_to_the_previous_version(host, run_playbook, tmp_path: Path) -> None:
+def test_failed_health_rolls_back_to_the_previous_release(host, run_playbook, tmp_path: Path) -> None:
+    """Image AND configuration go back: the broken version came with a new .env entry."""
+    v2 = release_of(replicas(host)["app-1"])
     broken = tmp_path / "pdezzy-app"
     shutil.copytree(APP_SOURCE, broken, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     views = broken / "common" / "views.py"
     views.write_text(views.read_text().replace("healthy = all(", "healthy = False and all("))
-    result = run_playbook(CONVERGE, {"app_version": "v3-broken", "app_source_dir": str(broken)})
+    extra = {"app_version": "v3-broken", "app_source_dir": str(broken), "app_extra_env": {"FEATURE_X": "v3"}}
+    result = run_playbook(CONVERGE, extra, "--diff")
     assert result.returncode != 0
-    assert "Version v3-broken did not become healthy" in result.output, result.output
-    assert "Every replica runs pdezzy-app:v2 again" in result.output
+    assert "Version v3-broken (release v3-broken-" in result.output, result.output
+    assert f"Every replica runs release {v2} (pdezzy-app:v2) again, with its own configuration." in result.output
     assert '"status": "error"' in result.output  # the failed replica's last health output
     assert_no_secret(result.output, SECRETS)
     for name, state in replicas(host).items():
         assert state["Config"]["Image"] == "pdezzy-app:v2", name
+        assert release_of(state) == v2, name
+        assert not any(e.startswith("FEATURE_X=") for e in state["Config"]["Env"]), name
         assert state["State"]["Health"]["Status"] == "healthy", name
     status, body = http(host, "/api/health/")
     assert (status, body["version"]) == (200, "v2")
+    last = deploy_log(host)[-1]
+    assert (last["result"], last["release"][:10], last["previous"]) == ("rolled back", "v3-broken-", v2)
+
+
+def test_crash_at_start_rolls_back_to_the_previous_command(host, run_playbook) -> None:
+    """A release whose command exits at once: the previous release's own command comes back."""
+    v2 = release_of(replicas(host)["app-1"])
+    extra = {"app_version": "v2", "app_command": ["sh", "-c", "echo crashing; exit 3"], "app_health_timeout": 20}
+    result = run_playbook(CONVERGE, extra, "--diff")
+    assert result.returncode != 0
+    assert "did not become healthy" in result.output, result.output
+    assert "crashing" in result.output
+    assert_no_secret(result.output, SECRETS)
+    for name, state in replicas(host).items():
+        assert (release_of(state), state["Config"]["Cmd"][0]) == (v2, "daphne"), name
+        assert state["State"]["Health"]["Status"] == "healthy", name
 
 
 def test_failed_release_step_leaves_the_replicas_alone(host, run_playbook, tmp_path: Path) -> None:
@@ -208,50 +281,157 @@ def test_failed_release_step_leaves_the_replicas_alone(host, run_playbook, tmp_p
         "    operations = [migrations.RunPython(fail)]\n"
     )
     before = {name: state["Id"] for name, state in replicas(host).items()}
-    result = run_playbook(CONVERGE, {"app_version": "v4-bad-migration", "app_source_dir": str(broken)})
+    result = run_playbook(CONVERGE, {"app_version": "v4-bad-migration", "app_source_dir": str(broken)}, "--diff")
     assert result.returncode != 0
     assert "The release step of v4-bad-migration failed (exit 1)" in result.output, result.output
     assert "RuntimeError: this migration is broken" in result.output
     assert "No replica was changed: pdezzy-app:v2 keeps serving." in result.output
     assert_no_secret(result.output, SECRETS)
     assert {name: state["Id"] for name, state in replicas(host).items()} == before
-    host.check_output("docker image rm pdezzy-app:v4-bad-migration")
+    assert deploy_log(host)[-1]["result"] == "failed"
 
 
-def test_rerun_changes_nothing_on_the_replicas_and_prunes_old_images(host, run_playbook) -> None:
+def test_rerun_changes_nothing_and_keeps_only_the_kept_releases_images(host, run_playbook) -> None:
     before = {name: state["Id"] for name, state in replicas(host).items()}
+    log_before = deploy_log(host)
     result = run_playbook(CONVERGE, {"app_version": "v2"})
     assert result.returncode == 0, result.output
     assert {name: state["Id"] for name, state in replicas(host).items()} == before
-    tags = host.check_output("docker images pdezzy-app --format '{{.Tag}}'").split()
-    assert sorted(tags) == ["v2", "v3-broken"]  # keep 2: v1 pruned, the running v2 kept
+    assert deploy_log(host) == log_before  # nothing moved: nothing logged
+    kept = host.check_output(f"ls {HOME}/releases").split()
+    live, previous = link(host, "current"), link(host, "previous")
+    assert live in kept
+    assert previous in kept
+    assert len(set(kept) - {live, previous}) <= 2  # app_keep_releases: 2, plus the live and the previous
+    tags = set(host.check_output("docker images pdezzy-app --format '{{.Repository}}:{{.Tag}}'").split())
+    assert tags == {record(host, release)["image"] for release in kept}, (tags, kept)
 
 
-def test_git_source_builds_from_a_clean_export_of_the_commit(host, run_playbook) -> None:
-    """A repository on the VPS (file://): the image holds the commit's files, no .git, nothing else."""
-    repo = "/srv/demo.git"
+def test_dry_run_after_a_secret_rotation_shows_the_replicas_would_move(host, run_playbook) -> None:
+    before = {name: state["Id"] for name, state in replicas(host).items()}
+    env_before = host.check_output(f"sha256sum {HOME}/.env")
+    rotated = "molecule-rotated-" + "9" * 50
+    result = run_playbook(CONVERGE, {"app_version": "v2", "app_secret_key": rotated}, "--check", "--diff")
+    assert result.returncode == 0, result.output
+    for name in ("app-1", "app-2"):
+        # Its header, then (past the timing line) its status.
+        assert re.search(rf"healthy: {name} on v2-\w+\] [^\]]*?changed: \[vps-app\]", result.output), result.output
+    assert_no_secret(result.output, [*SECRETS, rotated])
+    assert {name: state["Id"] for name, state in replicas(host).items()} == before
+    assert host.check_output(f"sha256sum {HOME}/.env") == env_before
+
+
+def test_a_second_deploy_refuses_while_one_holds_the_lock(host, run_playbook) -> None:
+    host.check_output(
+        "mkdir /run/lock/pdezzy-app-deploy && echo 'alice (playbook on ops-1) since 2026-11-25T14:03:00Z'"
+        " > /run/lock/pdezzy-app-deploy/holder"
+    )
+    try:
+        result = run_playbook(CONVERGE, {"app_version": "v2", "app_extra_env": {"FEATURE_Y": "1"}})
+    finally:
+        holder = host.file("/run/lock/pdezzy-app-deploy/holder").content_string
+        host.check_output("rm -rf /run/lock/pdezzy-app-deploy")
+    assert result.returncode != 0
+    holder_line = "Another deploy holds the lock /run/lock/pdezzy-app-deploy: alice (playbook on ops-1) since "
+    assert holder_line in result.output, result.output
+    assert "alice" in holder  # the refused run did not take or drop the other's lock
+    assert "changed=0" in result.output, result.output
+
+
+def test_migrations_are_backed_up_first_and_a_rollback_behind_them_is_refused(
+    host, run_playbook, tmp_path: Path
+) -> None:
+    v2 = link(host, "current")
+    newer = tmp_path / "pdezzy-app"
+    shutil.copytree(APP_SOURCE, newer, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (newer / "seller" / "migrations" / "0002_newer.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('seller', '0001_initial')]\n"
+        "    operations = []\n"
+    )
+    result = run_playbook(CONVERGE, {"app_version": "v6-migration", "app_source_dir": str(newer)})
+    assert result.returncode == 0, result.output
+    dump = r"(/var/backups/pdezzy/db-\S+-pre-deploy-v6-migration-\w+\.dump)"
+    backup = re.search(r"the database was backed up first to " + dump, result.output)
+    assert backup, result.output
+    assert host.file(backup.group(1)).size > 0
+    assert deploy_log(host)[-1]["pre_migration_backup"] == backup.group(1)
+    v6 = link(host, "current")
+    assert link(host, "previous") == v2
+
+    before = {name: state["Id"] for name, state in replicas(host).items()}
+    refused = run_playbook(ROLLBACK)
+    assert refused.returncode != 0
+    assert f"Release {v2} is behind the database: it does not know the migrations seller.0002_newer" in refused.output
+    assert f"-e backup_restore_from={backup.group(1)}" in refused.output, refused.output
+    assert_no_secret(refused.output, SECRETS)
+    assert {name: state["Id"] for name, state in replicas(host).items()} == before
+
+    # Forced: back to v2, image and configuration, under load, through the health gate.
+    client = peer(host)
+    address = client.check_output("getent hosts vps-app").split()[0]
+    start_request_loop(client, f"https://{DOMAIN}/api/health/", f"{DOMAIN}:443:{address}", 240, max_time=10)
+    started = time.monotonic()
+    forced = run_playbook(ROLLBACK, {"app_rollback_force": True})
+    elapsed = time.monotonic() - started
+    time.sleep(3)
+    client.run("touch /tmp/loop.stop")
+    ok, fail = request_loop_counts(client, 15)
+    print(f"forced rollback under load ({elapsed:.0f} s): {ok} sent OK, {fail} failed")
+    assert forced.returncode == 0, forced.output
+    assert (ok > 20, fail) == (True, 0)
+    assert {release_of(state) for state in replicas(host).values()} == {v2}
+    assert (link(host, "current"), link(host, "previous")) == (v2, v6)
+    assert [(e["action"], e["result"], e["release"]) for e in deploy_log(host)[-1:]] == [("rollback", "success", v2)]
+    listing = host.check_output("pdezzy-releases")
+    assert f"* {v2}" in listing, listing
+    assert f"- {v6}" in listing, listing
+    # A rollback without a target goes to the previous release: here v6 again (no migration behind).
+    again = run_playbook(ROLLBACK)
+    assert again.returncode == 0, again.output
+    assert {release_of(state) for state in replicas(host).values()} == {v6}
+    unknown = run_playbook(ROLLBACK, {"app_rollback_to": "v0-0000000000"})
+    assert unknown.returncode != 0
+    assert "There is no release v0-0000000000 to roll back to on this host. Kept releases:" in unknown.output
+
+
+def git_repo(host, repo: str) -> str:
+    """A bare repository of the demo app on the VPS, tagged git-v1; returns its commit."""
     host.check_output("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null")
     host.check_output(f"rm -rf {repo} /tmp/demo-work && mkdir -p /tmp/demo-work")
     host.check_output("docker cp app-1:/app/. /tmp/demo-work/ 2>/dev/null || true")
     host.check_output(
         "cd /tmp/demo-work && rm -rf static media && git init -q -b main && git add -A "
-        "&& git -c user.name=t -c user.email=t@t commit -qm demo "
+        "&& git -c user.name=t -c user.email=t@t commit -qm demo && git tag git-v1 "
         f"&& git clone -q --bare /tmp/demo-work {repo}"
     )
-    commit = host.check_output(f"git -C {repo} rev-parse HEAD")[:12]
+    return host.check_output(f"git -C {repo} rev-parse HEAD")
+
+
+def test_git_source_builds_from_a_clean_export_of_the_tagged_commit(host, run_playbook) -> None:
+    """A repository on the VPS (file://): the image holds the commit's files, no .git, nothing else."""
+    repo = "/srv/demo.git"
+    commit = git_repo(host, repo)
+    git = {"app_source_type": "git", "app_git_repo": f"file://{repo}", "app_version": ""}
+    # Production deploys a tag or a commit, not a branch.
+    branch = run_playbook(CONVERGE, {**git, "app_git_version": "main"})
+    assert branch.returncode != 0
+    assert "app_git_version 'main' is a branch: production deploys a tag or a commit" in branch.output
     # A file left in the build directory by an earlier build must not reach this one.
-    host.check_output("mkdir -p /opt/pdezzy/app/src && touch /opt/pdezzy/app/src/left_over.py")
-    extra = {"app_source_type": "git", "app_git_repo": f"file://{repo}", "app_git_version": "main", "app_version": ""}
-    result = run_playbook(CONVERGE, extra)
+    host.check_output(f"mkdir -p {HOME}/src && touch {HOME}/src/left_over.py")
+    result = run_playbook(CONVERGE, {**git, "app_git_version": "git-v1"})
     assert result.returncode == 0, result.output
+    assert f"Deploying file://{repo} git-v1 = commit {commit} as pdezzy-app:{commit[:12]}" in result.output
     assert_no_secret(result.output, SECRETS)
-    assert replicas(host)["app-1"]["Config"]["Image"] == f"pdezzy-app:{commit}"
+    assert replicas(host)["app-1"]["Config"]["Image"] == f"pdezzy-app:{commit[:12]}"
+    rec = record(host, link(host, "current"))
+    assert (rec["ref"], rec["commit"]) == ("git-v1", commit)
     assert host.run("docker exec app-1 test -e /app/.git").rc != 0
     assert host.run("docker exec app-1 test -e /app/left_over.py").rc != 0
     assert host.check_output("docker exec app-1 test -e /app/manage.py && echo present") == "present"
-    # Back to v2 (its image is kept), then the git build's image goes.
+    # Back to v2 (its image is kept).
     assert run_playbook(CONVERGE, {"app_version": "v2"}).returncode == 0
-    host.check_output(f"docker image rm pdezzy-app:{commit}")
 
 
 @pytest.mark.parametrize(
@@ -275,6 +455,23 @@ def test_git_source_builds_from_a_clean_export_of_the_commit(host, run_playbook)
         (
             {"app_version": "", "app_source_type": "git", "app_git_repo": "http://127.0.0.1:9/pdezzy.git"},
             "Could not fetch http://127.0.0.1:9/pdezzy.git",
+        ),
+        (
+            {
+                "app_source_type": "git",
+                "app_git_repo": "https://deploy:molecule-git-token-77@git.example.invalid/app.git",
+                "app_git_version": "v1",
+            },
+            "app_git_repo carries credentials in its URL",
+        ),
+        (
+            {
+                "app_source_type": "git",
+                "app_git_repo": "https://git.example.invalid/app.git",
+                "app_git_https_token": "molecule-git-token-77",
+                "app_git_version": "v1",
+            },
+            "Could not fetch https://git.example.invalid/app.git at v1",
         ),
     ],
 )

@@ -197,7 +197,9 @@ def test_websocket_through_nginx(host) -> None:
 
 
 def test_env_file_carries_the_whole_contract(host) -> None:
-    env = host.file("/opt/pdezzy/app/.env")
+    # .env links to the live release's own copy.
+    assert host.file("/opt/pdezzy/app/.env").linked_to.startswith("/opt/pdezzy/app/releases/")
+    env = host.file("/opt/pdezzy/app/current/env")
     assert (env.mode, env.user) == (0o600, "pdezzy")
     keys = {line.split("=", 1)[0] for line in env.content_string.splitlines() if "=" in line}
     assert set(CONTRACT) <= keys, set(CONTRACT) - keys

@@ -104,3 +104,43 @@ def test_database_report_counts_unapplied_migrations(manage: Manage) -> None:
     out = manage("shell", "-v", "0", "--command", script("database.py")).stdout
     report = json.loads(out.split("PDEZZY-DATABASE ", 1)[1])
     assert report["unapplied"] == 1
+    assert report["ahead"] == []
+
+
+def report_of(manage: Manage) -> dict:
+    out = manage("shell", "-v", "0", "--command", script("database.py")).stdout
+    return json.loads(out.split("PDEZZY-DATABASE ", 1)[1])
+
+
+def test_database_report_names_migrations_the_code_does_not_know(manage: Manage, tmp_path: Path) -> None:
+    """What a rollback sees: the database migrated by a newer release than the code it runs."""
+    migrations = tmp_path / "app" / "listings" / "migrations"
+    newer = migrations / "0002_newer.py"
+    newer.write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('listings', '0001_initial')]\n"
+        "    operations = []\n"
+    )
+    manage("migrate", "--noinput", "-v", "0")
+    assert report_of(manage)["ahead"] == []
+    newer.unlink()  # the older release's code
+    report = report_of(manage)
+    assert report["ahead"] == ["listings.0002_newer"]
+    assert report["unapplied"] == 0
+
+
+def test_database_report_does_not_count_squashed_migrations_as_ahead(manage: Manage, tmp_path: Path) -> None:
+    migrations = tmp_path / "app" / "listings" / "migrations"
+    initial = (migrations / "0001_initial.py").read_text()
+    # The same operations squashed under a new name that replaces 0001_initial, which is then deleted.
+    squashed = initial.replace(
+        "class Migration(migrations.Migration):",
+        "class Migration(migrations.Migration):\n    replaces = [('listings', '0001_initial')]",
+        1,
+    )
+    (migrations / "0001_squashed.py").write_text(squashed)
+    (migrations / "0001_initial.py").unlink()
+    report = report_of(manage)
+    assert report["ahead"] == []
+    assert report["unapplied"] == 0
