@@ -434,6 +434,34 @@ def test_git_source_builds_from_a_clean_export_of_the_tagged_commit(host, run_pl
     assert run_playbook(CONVERGE, {"app_version": "v2"}).returncode == 0
 
 
+def test_private_repository_over_https_with_a_token_kept_out_of_the_url(host, run_playbook) -> None:
+    """A token reaches git through the credential helper only: not in the URL, the checkout or the output."""
+    token = "molecule-git-token-77"
+    commit = host.check_output("git -C /srv/demo.git rev-parse git-v1")
+    host.run("systemctl stop pdezzy-git-http")
+    host.check_output(
+        f"systemd-run --unit pdezzy-git-http python3 /usr/local/bin/pdezzy-test-git-http 8099 {token} /srv"
+    )
+    url = "http://127.0.0.1:8099/demo.git"
+    git = {"app_source_type": "git", "app_git_repo": url, "app_git_version": "git-v1", "app_version": ""}
+    try:
+        refused = run_playbook(CONVERGE, {**git, "app_git_https_token": "wrong-token"})
+        assert refused.returncode != 0
+        assert f"Could not fetch {url} at git-v1" in refused.output, refused.output
+        result = run_playbook(CONVERGE, {**git, "app_git_https_token": token}, "--diff")
+        assert result.returncode == 0, result.output
+        assert f"Deploying {url} git-v1 = commit {commit}" in result.output
+        assert_no_secret(refused.output + result.output, SECRETS)
+    finally:
+        host.run("systemctl stop pdezzy-git-http")
+    assert host.check_output(f"git -C {HOME}/repo config --get remote.origin.url") == url
+    # Only the token's own file holds it (root, 0600): not the checkout, the build context or a config.
+    assert host.run(f"grep -rl {token} {HOME} /etc /root 2>/dev/null").stdout.split() == [f"{HOME}/.git-token"]
+    assert host.file(f"{HOME}/.git-token").mode == 0o600
+    assert replicas(host)["app-1"]["Config"]["Image"] == f"pdezzy-app:{commit[:12]}"
+    assert run_playbook(CONVERGE, {"app_version": "v2"}).returncode == 0
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
