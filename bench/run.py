@@ -41,6 +41,7 @@ NETWORK = "pdezzy-sandbox"
 DOMAIN = "pdezzy.test"
 PEER = "pdezzy-bench-peer"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+WS_CLIENTS = 10
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", str(RUNS)))
 SECTIONS = ["converge", "serving", "database", "deploy", "recovery", "tests"]
 
@@ -120,7 +121,8 @@ def start_peer() -> None:
     run(["docker", "run", "-d", "--name", PEER, "--network", NETWORK, "--add-host", f"{DOMAIN}:{ADDRESS}",
          "--entrypoint", "sleep", "pdezzy/vps:bookworm", "infinity"])  # fmt: skip
     peer("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk")
-    run(["docker", "cp", str(REPO / "bench" / "ws_rtt.py"), f"{PEER}:/usr/local/bin/ws_rtt.py"])
+    for script in ("ws_rtt.py", "ws_hold.py"):
+        run(["docker", "cp", str(REPO / "bench" / script), f"{PEER}:/usr/local/bin/{script}"])
 
 
 # --- converge ------------------------------------------------------------------------------
@@ -374,6 +376,7 @@ def bench_deploy() -> list[Row]:
     converged_sandbox()
     start_peer()
     deploys, renewals, rollbacks = [], [], []
+    websockets: list[list[float]] = []
     rollback_times: list[float] = []
     for i in range(RUNS):
         version = f"bench-{int(time.time())}"
@@ -384,7 +387,15 @@ def bench_deploy() -> list[Row]:
             if result.returncode != 0:
                 raise RuntimeError(result.stdout[-3000:])
 
+        holders = subprocess.Popen(
+            ["docker", "exec", "-w", "/usr/local/bin", PEER, "python3", "ws_hold.py", ADDRESS, DOMAIN, str(WS_CLIENTS)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         deploys.append(under_load(deploy))
+        run(["docker", "exec", PEER, "pkill", "-INT", "-f", "ws_hold.py"], check=False)
+        websockets.append([float(v) for v in holders.communicate(timeout=60)[0].split()[-4:]])
         log(f"deploy: rollback.yml to the previous release under load, run {i + 1}/{RUNS}")
 
         def rollback() -> None:
@@ -398,8 +409,12 @@ def bench_deploy() -> list[Row]:
         renewals.append(under_load(lambda: vps("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")))
     log("deploy: back to the inventory's version")
     playbook("playbooks/deploy-app.yml")
+    held = f"{WS_CLIENTS} WebSocket clients held open, echo every 0.5 s, reconnecting"
     rows: list[Row] = [
         row("deploy", "rollback.yml: wall time", rollback_times, "s", "previous release, image and configuration"),
+        row("deploy", "rolling deploy: WebSocket clean closes", [w[0] for w in websockets], "conn", held),
+        row("deploy", "rolling deploy: WebSocket unclean closes", [w[1] for w in websockets], "conn", held),
+        row("deploy", "rolling deploy: WebSocket failed reconnects", [w[2] for w in websockets], "conn", held),
     ]
     for name, loads in (("rolling deploy", deploys), ("rollback", rollbacks), ("certbot renewal", renewals)):
         keepalive = [k for k, _ in loads]

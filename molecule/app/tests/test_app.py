@@ -60,6 +60,20 @@ def manage(host, code: str) -> str:
     return host.check_output(f'docker exec app-1 python manage.py shell -v 0 -c "{code}"').strip()
 
 
+def app_copy(tmp_path: Path, migration: str = "", operations: str = "[]", prelude: str = "") -> Path:
+    """A copy of the demo app; with ``migration``, a seller migration of that name after 0001."""
+    copy = tmp_path / "pdezzy-app"
+    shutil.copytree(APP_SOURCE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if migration:
+        (copy / "seller" / "migrations" / f"{migration}.py").write_text(
+            f"from django.db import migrations\n\n\n{prelude}"
+            "class Migration(migrations.Migration):\n"
+            "    dependencies = [('seller', '0001_initial')]\n"
+            f"    operations = {operations}\n"
+        )
+    return copy
+
+
 def test_health_ok_on_every_replica_and_the_alias(host) -> None:
     for target in ("app", "app-1", "app-2"):
         status, body = http(host, "/api/health/", target)
@@ -234,8 +248,7 @@ def test_concurrent_requests_do_not_pile_up_database_connections(host) -> None:
 def test_failed_health_rolls_back_to_the_previous_release(host, run_playbook, tmp_path: Path) -> None:
     """Image AND configuration go back: the broken version came with a new .env entry."""
     v2 = release_of(replicas(host)["app-1"])
-    broken = tmp_path / "pdezzy-app"
-    shutil.copytree(APP_SOURCE, broken, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    broken = app_copy(tmp_path)
     views = broken / "common" / "views.py"
     views.write_text(views.read_text().replace("healthy = all(", "healthy = False and all("))
     extra = {"app_version": "v3-broken", "app_source_dir": str(broken), "app_extra_env": {"FEATURE_X": "v3"}}
@@ -271,15 +284,8 @@ def test_crash_at_start_rolls_back_to_the_previous_command(host, run_playbook) -
 
 
 def test_failed_release_step_leaves_the_replicas_alone(host, run_playbook, tmp_path: Path) -> None:
-    broken = tmp_path / "pdezzy-app"
-    shutil.copytree(APP_SOURCE, broken, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (broken / "seller" / "migrations" / "0002_broken.py").write_text(
-        "from django.db import migrations\n\n\n"
-        "def fail(apps, schema_editor):\n    raise RuntimeError('this migration is broken')\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        "    dependencies = [('seller', '0001_initial')]\n"
-        "    operations = [migrations.RunPython(fail)]\n"
-    )
+    failing = "def fail(apps, schema_editor):\n    raise RuntimeError('this migration is broken')\n\n\n"
+    broken = app_copy(tmp_path, "0002_broken", "[migrations.RunPython(fail)]", failing)
     before = {name: state["Id"] for name, state in replicas(host).items()}
     result = run_playbook(CONVERGE, {"app_version": "v4-bad-migration", "app_source_dir": str(broken)}, "--diff")
     assert result.returncode != 0
@@ -342,14 +348,7 @@ def test_migrations_are_backed_up_first_and_a_rollback_behind_them_is_refused(
     host, run_playbook, tmp_path: Path
 ) -> None:
     v2 = link(host, "current")
-    newer = tmp_path / "pdezzy-app"
-    shutil.copytree(APP_SOURCE, newer, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (newer / "seller" / "migrations" / "0002_newer.py").write_text(
-        "from django.db import migrations\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        "    dependencies = [('seller', '0001_initial')]\n"
-        "    operations = []\n"
-    )
+    newer = app_copy(tmp_path, "0002_newer")
     result = run_playbook(CONVERGE, {"app_version": "v6-migration", "app_source_dir": str(newer)})
     assert result.returncode == 0, result.output
     dump = r"(/var/backups/pdezzy/db-\S+-pre-deploy-v6-migration-\w+\.dump)"
