@@ -504,7 +504,7 @@ def test_private_repository_over_https_with_a_token_kept_out_of_the_url(host, ru
 )
 def test_bad_input_leaves_the_running_version_untouched(host, run_playbook, extra: dict, message: str) -> None:
     before = {name: state["Id"] for name, state in replicas(host).items()}
-    result = run_playbook(CONVERGE, extra)
+    result = run_playbook(CONVERGE, extra, "--diff")
     assert result.returncode != 0
     assert message in result.output, result.output
     assert_no_secret(result.output, SECRETS)
