@@ -63,9 +63,9 @@ def stale_images(images: Any, keep: int = 3, protect: list[str] | None = None) -
             if ref and ref != "<none>:<none>":
                 tagged.append((created, ref))
     tagged.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    kept = [ref for _, ref in tagged if ref in protected]
+    kept = [ref for _created, ref in tagged if ref in protected]
     stale: list[str] = []
-    for _, ref in tagged:
+    for _created, ref in tagged:
         if ref in protected:
             continue
         if len(kept) < keep:

@@ -95,7 +95,15 @@ options:
     type: bool
     default: true
 author:
-  - pdezzy infrastructure team
+  - pdezzy infrastructure team (@pdezzy)
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The probe only reads; it runs the same in check mode and never reports a change.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
 """
 
 EXAMPLES = r"""

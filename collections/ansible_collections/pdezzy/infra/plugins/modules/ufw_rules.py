@@ -15,7 +15,6 @@ description:
   - A rule that differs only in its comment is updated (ufw replaces the comment).
   - Rules not in the list are left alone. Policies, logging and enabling are ufw's files
     (C(/etc/default/ufw), C(/etc/ufw/ufw.conf)), not this module's business.
-  - Supports check mode.
 options:
   rules:
     description: The rules.
@@ -33,11 +32,21 @@ options:
         type: raw
       proto: {description: Protocol., type: str, choices: [tcp, udp, any], default: tcp}
       from_ip: {description: Source address or network; C(any) for everyone., type: str, default: any}
-      comment: {description: Comment stored with the rule (one line, no single quotes)., type: str}
+      comment:
+        description: Comment stored with the rule (one line, no single quotes).
+        type: str
 requirements:
   - ufw on the managed host
 author:
-  - pdezzy infrastructure team
+  - pdezzy infrastructure team (@pdezzy)
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: ufw's own dry run tells which rules are missing; nothing is added.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
 """
 
 EXAMPLES = r"""

@@ -133,7 +133,7 @@ def test_https_with_sni_and_private_ca(https_server: tuple[int, list[str]], cert
 
 
 def test_https_untrusted_certificate_fails_unless_validation_is_off(https_server: tuple[int, list[str]]) -> None:
-    port, _ = https_server
+    port, _cert = https_server
     failed = p.run_probe(p.ProbeSpec(port=port, server_name="site.test", path="/health/"))
     assert not failed["ok"]
     assert "certificate verify failed" in failed["problems"][0]
@@ -143,7 +143,7 @@ def test_https_untrusted_certificate_fails_unless_validation_is_off(https_server
 
 
 def test_name_mismatch_fails(https_server: tuple[int, list[str]], certificate: Path) -> None:
-    port, _ = https_server
+    port, _cert = https_server
     spec = p.ProbeSpec(port=port, server_name="other.test", ca_path=str(certificate / "cert.pem"))
     assert "TLS handshake with other.test failed" in p.run_probe(spec)["problems"][0]
 
@@ -171,7 +171,7 @@ def test_websocket_upgrade_and_echo(http_port: int) -> None:
 
 
 def test_websocket_refused_upgrade(https_server: tuple[int, list[str]]) -> None:
-    port, _ = https_server
+    port, _cert = https_server
     # A plain HTTP client against a TLS port: the handshake cannot even start.
     result = p.run_probe(p.ProbeSpec(kind="websocket", scheme="http", port=port, timeout=2))
     assert not result["ok"]
