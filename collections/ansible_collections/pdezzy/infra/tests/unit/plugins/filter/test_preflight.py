@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pdezzy.infra.plugins.filter.allow_list_finding import allow_list_finding
-from ansible_collections.pdezzy.infra.plugins.filter.dns_findings import dns_findings
-from ansible_collections.pdezzy.infra.plugins.filter.listener_findings import listener_findings
-from ansible_collections.pdezzy.infra.plugins.filter.secret_findings import secret_findings
+from ansible_collections.pdezzy.infra.plugins.filter.findings import (
+    allow_list_finding,
+    dns_findings,
+    listener_findings,
+    secret_findings,
+)
 
 # `ss -Htlnp` on a Debian VPS: our nginx published by docker-proxy (IPv4 and IPv6), sshd, the
 # data tier on loopback, and a listener without process information (another namespace).
