@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pdezzy.infra.plugins.filter.invalid_cidrs import FilterModule, invalid_cidrs
+from ansible_collections.pdezzy.infra.plugins.filter.validators import FilterModule, invalid_cidrs
 
 
 def test_valid_entries_give_empty_list() -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pdezzy.infra.plugins.filter.invalid_domains import FilterModule, invalid_domains
+from ansible_collections.pdezzy.infra.plugins.filter.validators import FilterModule, invalid_domains
 
 
 def test_valid_names_give_empty_list() -> None:
