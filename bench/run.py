@@ -28,6 +28,9 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "molecule" / "harness"))
+from constants import HARNESS as CONSTANTS  # noqa: E402  (the harness's addresses and ports)
+
 HARNESS = REPO / "scripts" / "harness"
 INVENTORY = REPO / "inventory" / "sandbox"
 # The figures behind RESULTS.md, kept with it so a section run on a fresh checkout leaves the
@@ -35,9 +38,9 @@ INVENTORY = REPO / "inventory" / "sandbox"
 STATE = REPO / "bench" / "results.json"
 RESULTS = REPO / "bench" / "RESULTS.md"
 FACTS = REPO / ".cache" / "ansible-facts"
-VPS = "pdezzy-sandbox"
-ADDRESS = "172.29.231.2"
-NETWORK = "pdezzy-sandbox"
+VPS = CONSTANTS["SANDBOX_NAME"]
+ADDRESS = CONSTANTS["SANDBOX_IP"]
+NETWORK = CONSTANTS["SANDBOX_NET"]
 DOMAIN = "pdezzy.test"
 PEER = "pdezzy-bench-peer"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -99,7 +102,15 @@ def fresh_sandbox() -> None:
 
 def dns_to_sandbox() -> None:
     run(
-        ["curl", "-fsS", "-o", "/dev/null", "-d", json.dumps({"ip": ADDRESS}), "http://127.0.0.1:8055/set-default-ipv4"]
+        [
+            "curl",
+            "-fsS",
+            "-o",
+            "/dev/null",
+            "-d",
+            json.dumps({"ip": ADDRESS}),
+            f"http://127.0.0.1:{CONSTANTS['CHALLTESTSRV_MANAGEMENT_PORT']}/set-default-ipv4",
+        ]
     )
 
 

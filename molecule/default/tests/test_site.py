@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import testinfra
-from conftest import assert_no_secret
+from conftest import HARNESS, assert_no_secret
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -130,7 +130,7 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
     # A name whose DNS points elsewhere, added to pebble's DNS through its management API.
     subprocess.run(
         [
-            "curl", "-sf", "-X", "POST", "http://127.0.0.1:8055/add-a",
+            "curl", "-sf", "-X", "POST", f"http://127.0.0.1:{HARNESS['CHALLTESTSRV_MANAGEMENT_PORT']}/add-a",
             "-d", json.dumps({"host": "stray.pdezzy.test.", "addresses": ["192.0.2.9"]}),
         ],
         check=True,
@@ -154,7 +154,7 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
             "-sf",
             "-X",
             "POST",
-            "http://127.0.0.1:8055/clear-a",
+            f"http://127.0.0.1:{HARNESS['CHALLTESTSRV_MANAGEMENT_PORT']}/clear-a",
             "-d",
             json.dumps({"host": "stray.pdezzy.test."}),
         ],

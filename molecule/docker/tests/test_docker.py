@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import HARNESS
+
 testinfra_hosts = ["ansible://vps"]
 
 
@@ -15,7 +17,9 @@ def test_daemon_json_is_applied(host) -> None:
     info = json.loads(host.check_output("docker info --format '{{json .}}'"))
     assert info["LoggingDriver"] == "json-file"
     assert info["LiveRestoreEnabled"] is True
-    assert any(m.endswith(":5000/") for m in info["RegistryConfig"]["Mirrors"]), info["RegistryConfig"]
+    assert any(m.endswith(f":{HARNESS['REGISTRY_PORT']}/") for m in info["RegistryConfig"]["Mirrors"]), info[
+        "RegistryConfig"
+    ]
 
 
 def test_engine_is_enabled_and_running(host) -> None:

@@ -370,9 +370,11 @@ def disk_finding(
         return _finding(name, "disk", False, (_error_text(result).strip() or "no df output")[:200])
     if min_free_gb is not None:
         free_gb = round(int(fields[3]) / 1048576, 1)
-        return _finding(name, "disk", free_gb >= float(min_free_gb), f"{free_gb} GB free, need {min_free_gb} GB")
+        return _finding(
+            name, "disk", free_gb >= float(min_free_gb), f"{free_gb} GB free, need {float(min_free_gb):g} GB"
+        )
     used = int(fields[4].rstrip("%"))
-    return _finding(name, "disk", used < float(max_percent), f"{used} % used, limit {max_percent} %")
+    return _finding(name, "disk", used < float(max_percent), f"{used} % used, limit {float(max_percent):g} %")
 
 
 class FilterModule:

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# Harness sandbox: the local VPS container that `scripts/harness sandbox` deploys the site onto.
+# Sourced by scripts/harness.
+
+# A running sandbox VPS container (a fresh one when none runs), booted, root reachable by key.
+sandbox_vps() {
+  mkdir -p "$REPO/.cache/sandbox"
+  [ -f "$REPO/.cache/sandbox/id_ed25519" ] ||
+    ssh-keygen -q -t ed25519 -N '' -C pdezzy-sandbox -f "$REPO/.cache/sandbox/id_ed25519"
+  docker network inspect "$SANDBOX_NET" >/dev/null 2>&1 ||
+    docker network create --subnet "$SANDBOX_SUBNET" "$SANDBOX_NET" >/dev/null
+  # A bridge left behind by a daemon that stopped uncleanly would shadow the sandbox's route.
+  local bridge dev
+  bridge="br-$(docker network inspect -f '{{.Id}}' "$SANDBOX_NET" | cut -c1-12)"
+  for dev in $(ip -o -4 addr show | awk -v gw="$SANDBOX_GATEWAY/" 'index($4, gw) == 1 {print $2}'); do
+    [ "$dev" = "$bridge" ] || { log "sandbox: removing stale bridge $dev"; ip link delete "$dev"; }
+  done
+  if [ "$(docker inspect -f '{{.State.Running}}' "$SANDBOX_NAME" 2>/dev/null)" != "true" ]; then
+    docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
+    log "sandbox: starting the sandbox VPS container $SANDBOX_NAME"
+    local args
+    read -r -a args <<<"$(python "$HARNESS/platform.py")"
+    docker run -d --name "$SANDBOX_NAME" --hostname "$SANDBOX_NAME" --network "$SANDBOX_NET" \
+      --ip "$SANDBOX_IP" "${args[@]}" pdezzy/vps:bookworm >/dev/null
+    # What the VPS provider does at first boot: the operator's key for root.
+    docker exec -i "$SANDBOX_NAME" sh -c 'install -d -m 0700 /root/.ssh &&
+      cat > /root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys' \
+      <"$REPO/.cache/sandbox/id_ed25519.pub"
+  fi
+  # systemd's bus appears a moment after the container starts, so `is-system-running --wait`
+  # can fail at once: poll until boot has finished, then until SSH answers.
+  local i
+  for i in $(seq 120); do
+    case "$(docker exec "$SANDBOX_NAME" systemctl is-system-running 2>/dev/null)" in running | degraded) break ;; esac
+    sleep 0.5
+  done
+  for i in $(seq 30); do
+    port_open 22 "$SANDBOX_IP" && break
+    sleep 1
+  done
+}
+
+cmd_sandbox() {
+  cmd_bootstrap
+  activate
+  sandbox_vps
+  local first_run=()
+  if ! ssh -q -i "$REPO/.cache/sandbox/id_ed25519" -o BatchMode=yes -o ConnectTimeout=5 \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "deploy@$SANDBOX_IP" true; then
+    log "sandbox: first run, connecting as root (the deploy user does not exist yet)"
+    first_run=(-e ansible_user=root)
+  fi
+  # pebble's DNS answers every name with the sandbox, so HTTP-01 validation reaches its nginx.
+  curl -fsS -o /dev/null -d "{\"ip\": \"$SANDBOX_IP\"}" "http://127.0.0.1:$CHALLTESTSRV_MANAGEMENT_PORT/set-default-ipv4"
+  log "sandbox: ansible-playbook -i inventory/sandbox site.yml ${first_run[*]}"
+  ansible-playbook -i inventory/sandbox site.yml "${first_run[@]}"
+  log "sandbox: ansible-playbook -i inventory/sandbox playbooks/health-check.yml"
+  ansible-playbook -i inventory/sandbox playbooks/health-check.yml
+  log "sandbox: ready. The demo app answers over HTTPS from this machine at:"
+  log "  https://pdezzy.test/api/health/  (curl --resolve pdezzy.test:443:$SANDBOX_IP -k https://pdezzy.test/api/health/)"
+  log "The VPS is $SANDBOX_NAME at $SANDBOX_IP:"
+  log "  ssh -i .cache/sandbox/id_ed25519 deploy@$SANDBOX_IP"
+}
+
+cmd_sandbox_down() {
+  docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
+  docker network rm "$SANDBOX_NET" >/dev/null 2>&1 || true
+  log "sandbox: removed"
+}

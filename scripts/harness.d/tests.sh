@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# Harness tests: lint, ansible-test sanity, unit tests and the Molecule scenarios in lanes.
+# Sourced by scripts/harness.
+
+cmd_lint() {
+  activate
+  log "lint: yamllint"
+  yamllint --strict .
+  log "lint: ruff"
+  ruff check .
+  ruff format --check .
+  log "lint: ansible-lint (production profile)"
+  ansible-lint --profile production
+  log "lint: role defaults agree with their argument specs; README variable tables are generated"
+  python scripts/role_docs.py --check
+}
+
+# ansible-test sanity on the collection, and a build of it. ansible-test fetches a pip bootstrap
+# script from outside the package index; ours (pip from ensurepip) is seeded in its cache.
+COLLECTION="$REPO/collections/ansible_collections/pdezzy/infra"
+cmd_sanity() {
+  activate
+  local pip_version
+  pip_version="$(python -c 'import sys, types
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(types.SimpleNamespace(version="%d.%d" % sys.version_info[:2]))["pip"])')"
+  mkdir -p "$HOME/.ansible/test/cache"
+  cp "$HARNESS/sanity/get_pip.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+  log "sanity: ansible-test sanity (collection pdezzy.infra)"
+  (cd "$COLLECTION" && ansible-test sanity --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+    >"$LOGDIR/sanity.log" 2>&1) || { grep -E '^(ERROR|FATAL)' "$LOGDIR/sanity.log"; die "ansible-test sanity failed ($LOGDIR/sanity.log)"; }
+  grep -c '^Running sanity test' "$LOGDIR/sanity.log" | xargs -I{} echo "ansible-test ran {} sanity tests; none failed"
+  log "sanity: ansible-galaxy collection build"
+  ansible-galaxy collection build --force --output-path "$CACHE/collection-build" "$COLLECTION"
+}
+
+# A venv of the demo app's pinned requirements: its own tests run there, and the app role's
+# release scripts run there against Django.
+APP_VENV="$CACHE/app-venv"
+app_venv() {
+  local app="$REPO/examples/pdezzy-app" want
+  want="$(recipe_hash "$app/requirements.txt")"
+  if [ "$(cat "$APP_VENV/.requirements.sha" 2>/dev/null)" != "$want" ]; then
+    log "unit: installing the demo app's requirements into $APP_VENV"
+    rm -rf "$APP_VENV" && python3 -m venv "$APP_VENV"
+    "$APP_VENV/bin/pip" install -q -r "$app/requirements.txt"
+    echo "$want" >"$APP_VENV/.requirements.sha"
+  fi
+}
+
+cmd_unit() {
+  activate
+  app_venv
+  log "unit: pytest (collection plugins, role unit tests)"
+  PDEZZY_DJANGO_PYTHON="$APP_VENV/bin/python" \
+    python -m pytest -q collections/ansible_collections/pdezzy/infra/tests/unit roles/*/tests scripts/tests
+}
+
+# The demo app's own Django tests (SQLite, in-memory channel layer; the health check's
+# Redis-down case uses a real, closed port).
+cmd_app_tests() {
+  local app="$REPO/examples/pdezzy-app" venv="$APP_VENV"
+  app_venv
+  log "unit: the demo app's tests"
+  (cd "$app" && DEBUG=true DB_ENGINE=sqlite \
+    SECRET_KEY=test-only-secret-key-long-enough-for-hs256-signing-0123456789 \
+    "$venv/bin/python" manage.py test tests)
+}
+
+# Scenarios that point pebble's DNS at their own VPS: never two of them at once.
+PEBBLE_SCENARIOS=(certbot default)
+uses_pebble() { [[ " ${PEBBLE_SCENARIOS[*]} " == *" $1 "* ]]; }
+# Lanes are balanced by each scenario's wall time in its last passing run on this machine,
+# recorded by run_scenario; a scenario never run here counts as the mean of the known ones.
+DURATIONS="$CACHE/logs/durations"
+scenario_weight() {
+  local known
+  if [ -f "$DURATIONS/$1" ]; then cat "$DURATIONS/$1"; return; fi
+  known="$(cat "$DURATIONS"/* 2>/dev/null | awk '{ s += $1; n++ } END { if (n) printf "%d", s / n; else print 300 }')"
+  echo "${known:-300}"
+}
+
+# One scenario, its output kept in a log that is printed whole when it ends (lanes run at once).
+run_scenario() {
+  local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0
+  start=$(date +%s)
+  molecule test -s "$s" >"$out" 2>&1 || rc=$?
+  {
+    flock 9
+    log "molecule: scenario $s"
+    cat "$out" >&2
+    if [ "$rc" -eq 0 ]; then
+      log "molecule: $s passed in $(($(date +%s) - start)) s"
+      mkdir -p "$DURATIONS" && echo "$(($(date +%s) - start))" >"$DURATIONS/$s"
+    else
+      log "molecule: $s FAILED after $(($(date +%s) - start)) s"
+      echo "$s" >>"$failed_file"
+    fi
+  } 9>"$CACHE/logs/.print.lock"
+}
+
+# Scenarios run in MOLECULE_JOBS lanes (default 2), each lane one scenario after another; the
+# scenarios that use pebble's DNS share the first lane.
+cmd_molecule() {
+  activate
+  local scenarios=("$@") jobs="${MOLECULE_JOBS:-2}" failed_file s i n best
+  [ "${#scenarios[@]}" -gt 0 ] || scenarios=("${ALL_SCENARIOS[@]}")
+  mkdir -p "$CACHE/logs"
+  failed_file="$(mktemp)"
+  [ "$jobs" -ge 1 ] || jobs=1
+  [ "${#scenarios[@]}" -ge "$jobs" ] || jobs=${#scenarios[@]}
+  local -a lanes=() load=()
+  for ((i = 0; i < jobs; i++)); do lanes[i]=""; load[i]=0; done
+  # The pebble scenarios first, in the first lane; then the others, longest first, each to the
+  # lane with the least work so far.
+  local -a ordered=()
+  for s in "${scenarios[@]}"; do
+    uses_pebble "$s" && ordered+=("$s")
+  done
+  local npebble=${#ordered[@]}
+  while read -r _ s; do ordered+=("$s"); done < <(
+    for s in "${scenarios[@]}"; do
+      uses_pebble "$s" || echo "$(scenario_weight "$s") $s"
+    done | sort -rn
+  )
+  for ((n = 0; n < ${#ordered[@]}; n++)); do
+    s=${ordered[n]}
+    best=0
+    if [ "$n" -ge "$npebble" ]; then
+      for ((i = 1; i < jobs; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
+    fi
+    lanes[best]+="$s "
+    load[best]=$((load[best] + $(scenario_weight "$s")))
+  done
+  log "molecule: ${#scenarios[@]} scenarios in $jobs lanes: $(printf '[%s] ' "${lanes[@]}")"
+  local -a pids=()
+  for ((i = 0; i < jobs; i++)); do
+    (for s in ${lanes[i]}; do run_scenario "$s" "$failed_file"; done) &
+    pids+=($!)
+  done
+  trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+  wait "${pids[@]}"
+  trap - INT TERM
+  local failed
+  failed="$(tr '\n' ' ' <"$failed_file")"
+  rm -f "$failed_file"
+  [ -z "$failed" ] || die "failed scenarios: $failed"
+}
+
+cmd_test() {
+  local start
+  start=$(date +%s)
+  cmd_bootstrap
+  cmd_lint
+  cmd_sanity
+  cmd_unit
+  cmd_app_tests
+  cmd_molecule "$@"
+  log "all tests passed in $(($(date +%s) - start)) s"
+}
