@@ -41,13 +41,79 @@ def test_the_service_writes_a_private_dump_and_media_archive(host) -> None:
     assert "./uploads/photo.txt" in host.check_output(f"tar -tzf {DIR}/{media}")
 
 
-def test_retention_keeps_the_newest(host) -> None:
-    for label in ("r1", "r2", "r3", "r4"):
-        host.check_output(f"pdezzy-backup {label}")
+def test_retention_keeps_the_newest_of_each_rotation(host) -> None:
+    for _ in range(4):
+        host.check_output("pdezzy-backup nightly")
         time.sleep(1)  # names carry the time to the second
-    names = backups(host, "db")
-    assert [name.rsplit("-", 1)[-1] for name in names] == ["r2.dump", "r3.dump", "r4.dump"]
+    nightly = backups(host, "db")
+    assert len(nightly) == 3
+    assert all(name.endswith("-nightly.dump") for name in nightly)
     assert len(backups(host, "media")) == 3
+    # Labelled backups rotate on their own: they never push a nightly one out.
+    for label in ("manual", "pre-deploy-v1-0123456789", "pre-deploy-v2-abcdef0123", "manual"):
+        host.check_output(f"pdezzy-backup {label}")
+        time.sleep(1)
+    assert [name for name in backups(host, "db") if name.endswith("-nightly.dump")] == nightly
+
+
+def test_a_protected_backup_survives_its_rotation(host) -> None:
+    """The safety backup before a restore never removes the (oldest) backup about to be restored."""
+    for _ in range(3):
+        host.check_output("pdezzy-backup pre-restore")
+        time.sleep(1)
+    oldest = next(name for name in backups(host, "db") if name.endswith("-pre-restore.dump"))
+    out = host.check_output(f"pdezzy-backup --protect {DIR}/{oldest} pre-restore")
+    assert f"retention: kept {oldest} (protected)" in out
+    assert oldest in backups(host, "db")
+    assert "restored from" in host.check_output(f"pdezzy-restore {DIR}/{oldest}")
+
+
+def test_a_second_backup_refuses_while_one_runs(host) -> None:
+    holder = host.run("systemd-run --unit pdezzy-test-lock flock /run/lock/pdezzy-backup.lock sleep 20")
+    assert holder.rc == 0, holder.stderr
+    try:
+        time.sleep(1)
+        before = backups(host, "db")
+        second = host.run("pdezzy-backup manual")
+        assert second.rc == 75
+        assert "another backup or restore is running" in second.stderr
+        assert host.run("pdezzy-restore latest").rc == 75
+        assert backups(host, "db") == before
+    finally:
+        host.run("systemctl stop pdezzy-test-lock")
+
+
+def test_media_changing_during_the_archive_does_not_fail_the_run(host) -> None:
+    writer = "pdezzy-test-writer"
+    host.check_output(
+        f"docker run -d --name {writer} -v pdezzy_media:/media postgres:15 "
+        "sh -c 'while :; do date >> /media/uploads/growing.log; done'"
+    )
+    try:
+        time.sleep(2)
+        result = host.run("pdezzy-backup manual")
+        assert result.rc == 0, result.stderr
+        assert "media: " in result.stdout
+    finally:
+        host.run(f"docker rm -f {writer}")
+        host.run(f"{MEDIA} rm -f /media/uploads/growing.log")
+
+
+def test_a_backup_that_would_not_fit_writes_nothing(host) -> None:
+    before = backups(host, "db")
+    # A file system of 1 MiB for the backups: the database alone is larger.
+    host.check_output("mkdir -p /mnt/tiny && mount -t tmpfs -o size=1m tmpfs /mnt/tiny")
+    try:
+        host.check_output(f"mount --bind /mnt/tiny {DIR}")
+        try:
+            result = host.run("pdezzy-backup manual")
+        finally:
+            host.check_output(f"umount {DIR}")
+    finally:
+        host.check_output("umount /mnt/tiny")
+    assert result.rc == 1
+    assert "nothing written" in result.stderr
+    assert backups(host, "db") == before
 
 
 def test_restore_of_the_latest_backup_gives_every_row_and_file_back(host) -> None:
