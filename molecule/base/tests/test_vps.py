@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 testinfra_hosts = ["ansible://vps"]
 
 
@@ -102,3 +104,18 @@ def test_journal_is_capped_and_journald_runs_with_it(host) -> None:
     started = host.check_output('date -d "$(systemctl show -P ActiveEnterTimestamp systemd-journald)" +%s')
     written = host.check_output("stat -c %Y /etc/systemd/journald.conf.d/50-pdezzy.conf")
     assert int(started) >= int(written)
+
+
+def test_a_failing_unit_calls_the_alert_command_with_its_log(host) -> None:
+    unit = "pdezzy-test-fail.service"
+    report = f"/var/tmp/pdezzy-alert-{unit}.txt"
+    host.run(f"rm -f {report}")
+    host.check_output(
+        f"systemd-run --unit {unit} -p OnFailure=pdezzy-alert@{unit}.service sh -c 'echo about to fail; exit 3'"
+    )
+    for _ in range(40):
+        if host.file(report).exists:
+            break
+        time.sleep(0.5)
+    assert "about to fail" in host.file(report).content_string
+    assert host.file("/usr/local/sbin/pdezzy-alert").mode == 0o700

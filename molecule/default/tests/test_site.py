@@ -319,6 +319,23 @@ def test_backup_then_drop_then_restore_gives_every_row_back(host, run_playbook) 
     assert isinstance(json.loads(curl(peer(host), "-f", "/api/properties/")), list)
 
 
+def test_a_failed_nightly_backup_raises_the_alert(host) -> None:
+    """The backup refuses while another holds the lock; its unit fails and the alert hook reports it."""
+    report = "/var/tmp/pdezzy-alert-pdezzy-backup.service.txt"
+    host.run(f"rm -f {report}")
+    host.check_output("systemd-run --unit pdezzy-test-lock flock /run/lock/pdezzy-backup.lock sleep 30")
+    try:
+        assert host.run("systemctl start pdezzy-backup.service").rc != 0
+        for _ in range(40):
+            if host.file(report).exists:
+                break
+            time.sleep(0.5)
+        assert "another backup or restore is running" in host.file(report).content_string
+    finally:
+        host.run("systemctl stop pdezzy-test-lock")
+        host.run("systemctl reset-failed pdezzy-backup.service")
+
+
 def test_200_clients_for_40_s_on_a_database_endpoint(host) -> None:
     """The fixture keeps persistent connections (CONN_MAX_AGE=600) under Daphne; the pooler bounds them."""
     client = peer(host)
