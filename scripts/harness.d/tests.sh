@@ -71,14 +71,30 @@ cmd_app_tests() {
 # Scenarios that point pebble's DNS at their own VPS: never two of them at once.
 PEBBLE_SCENARIOS=(certbot default)
 uses_pebble() { [[ " ${PEBBLE_SCENARIOS[*]} " == *" $1 "* ]]; }
-# Lanes are balanced by each scenario's wall time in its last passing run on this machine,
-# recorded by run_scenario; a scenario never run here counts as the mean of the known ones.
+# Lanes are balanced by measured wall times, never by hand-kept ones: a scenario's last passing
+# run on this machine (recorded by run_scenario), else its figure in the bench's tests section
+# (bench/results.json, from a CI run), else the mean of the known ones.
 DURATIONS="$CACHE/logs/durations"
-scenario_weight() {
-  local known
-  if [ -f "$DURATIONS/$1" ]; then cat "$DURATIONS/$1"; return; fi
-  known="$(cat "$DURATIONS"/* 2>/dev/null | awk '{ s += $1; n++ } END { if (n) printf "%d", s / n; else print 300 }')"
-  echo "${known:-300}"
+# scenario_weights SCENARIO...: "<seconds> <scenario>" lines.
+scenario_weights() {
+  python3 - "$DURATIONS" "$REPO/bench/results.json" "$@" <<'PY'
+import json, os, sys
+
+durations, results, *names = sys.argv[1:]
+measured = {}
+try:
+    for row in json.load(open(results))["tests"]["rows"]:
+        if ": scenario " in row["figure"]:
+            measured[row["figure"].rsplit(": scenario ", 1)[1]] = int(row["median"])
+except (OSError, KeyError, TypeError, ValueError):
+    pass
+for name in sorted(os.listdir(durations)) if os.path.isdir(durations) else []:
+    with open(os.path.join(durations, name)) as handle:
+        measured[name] = int(handle.read().split()[0])
+default = sum(measured.values()) // len(measured) if measured else 300
+for name in names:
+    print(measured.get(name, default), name)
+PY
 }
 
 # One scenario, its output kept in a log that is printed whole when it ends (lanes run at once).
@@ -119,9 +135,12 @@ cmd_molecule() {
     uses_pebble "$s" && ordered+=("$s")
   done
   local npebble=${#ordered[@]}
+  local -A weight=()
+  local w
+  while read -r w s; do weight[$s]=$w; done < <(scenario_weights "${scenarios[@]}")
   while read -r _ s; do ordered+=("$s"); done < <(
     for s in "${scenarios[@]}"; do
-      uses_pebble "$s" || echo "$(scenario_weight "$s") $s"
+      uses_pebble "$s" || echo "${weight[$s]} $s"
     done | sort -rn
   )
   for ((n = 0; n < ${#ordered[@]}; n++)); do
@@ -131,7 +150,7 @@ cmd_molecule() {
       for ((i = 1; i < jobs; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
     fi
     lanes[best]+="$s "
-    load[best]=$((load[best] + $(scenario_weight "$s")))
+    load[best]=$((load[best] + ${weight[$s]}))
   done
   log "molecule: ${#scenarios[@]} scenarios in $jobs lanes: $(printf '[%s] ' "${lanes[@]}")"
   local -a pids=()
