@@ -190,9 +190,11 @@ def site_floor(packages: list[str]) -> float:
     run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, "pdezzy/vps:bookworm"])
     booted(name)
     inventory = yaml.safe_load((INVENTORY / "group_vars/all/main.yml").read_text())
+    # The sandbox inventory's engine settings: the harness registry as Docker Hub's mirror.
+    registry = f"{CONSTANTS['SANDBOX_GATEWAY']}:{CONSTANTS['REGISTRY_PORT']}"
     daemon = {
-        "registry-mirrors": inventory["docker_registry_mirrors"],
-        "insecure-registries": inventory["docker_insecure_registries"],
+        "registry-mirrors": [f"http://{registry}"],
+        "insecure-registries": [registry],
         **inventory.get("docker_daemon_options", {}),
     }
     write_daemon = f"mkdir -p /etc/docker && echo {shlex.quote(json.dumps(daemon))} > /etc/docker/daemon.json"
