@@ -15,6 +15,10 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "molecule" / "harness"))
+from constants import load as load_constants  # noqa: E402  (molecule/harness is put on the path just above)
+
+# The harness's addresses and ports (molecule/harness/constants.env), for the scenarios' tests.
+HARNESS: dict[str, str] = load_constants()
 
 
 def ansible_env() -> dict[str, str]:
