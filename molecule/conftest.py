@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -55,6 +56,16 @@ def assert_refused(result: subprocess.CompletedProcess[str], message: str) -> No
     assert result.returncode != 0, output
     assert message in output, output
     assert "changed=0" in output, output
+
+
+def task_outcomes(output: str, name: str) -> list[str]:
+    """The outcome lines ("changed: [vps]", "ok: [vps]", ...) of every task whose name contains ``name``."""
+    outcomes = []
+    for chunk in output.split("TASK [")[1:]:
+        title, _, body = chunk.partition("]")
+        if name in title:
+            outcomes += [line for line in body.splitlines() if re.match(r"(ok|changed|skipping|fatal|failed):", line)]
+    return outcomes
 
 
 def assert_no_secret(output: str, secrets: list[str]) -> None:

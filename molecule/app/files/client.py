@@ -7,6 +7,10 @@ client.py ws-echo HOST DOMAIN MESSAGE                   -> prints the echo
 client.py wss-echo HOST DOMAIN CAFILE MESSAGE [PATH]    -> the same over TLS on 443 (through nginx),
                                                            the certificate verified against CAFILE;
                                                            PATH default /ws/echo/, prints the answer
+client.py ws-hold HOST DOMAIN CLIENTS STOPFILE           -> CLIENTS WebSockets to /ws/echo/ over TLS on
+                                                           443 (unverified), each echoing every 0.2 s and
+                                                           reconnecting when closed, until STOPFILE exists;
+                                                           prints JSON counts of how they went
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import socket
 import ssl
 import struct
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -37,7 +43,12 @@ def http(url: str, host: str, method: str = "GET", body: str = "", bearer: str =
 class WebSocket:
     def __init__(self, host: str, port: int, path: str, domain: str, cafile: str = "") -> None:
         self.sock = socket.create_connection((host, port), timeout=10)
-        if cafile:
+        if cafile == "-":
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock, server_hostname=domain)
+        elif cafile:
             self.sock = ssl.create_default_context(cafile=cafile).wrap_socket(self.sock, server_hostname=domain)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
@@ -84,8 +95,55 @@ class WebSocket:
             length = struct.unpack("!Q", self._exact(8))[0]
         payload = self._exact(length)
         if first & 0x0F == 0x8:
-            raise ConnectionError("closed by server")
+            raise ClosedByServer("closed by server")
         return payload.decode()
+
+
+class ClosedByServer(ConnectionError):
+    """The server sent a close frame: a clean close."""
+
+
+def hold(host: str, domain: str, stopfile: str, counts: dict[str, int], lock: threading.Lock) -> None:
+    """One client: echo until the stop file exists; on a close, note how it ended and reconnect."""
+
+    def note(key: str) -> None:
+        with lock:
+            counts[key] += 1
+
+    ws: WebSocket | None = None
+    sent = 0
+    while not os.path.exists(stopfile):
+        if ws is None:
+            try:
+                ws = WebSocket(host, 443, "/ws/echo/", domain, cafile="-")
+                note("connects")
+            except (OSError, ConnectionError):
+                note("connect_failures")
+                time.sleep(0.2)
+                continue
+        sent += 1
+        try:
+            ws.send(f"hold-{sent}")
+            note("echoes" if ws.recv() == f"hold-{sent}" else "bad_echoes")
+        except ClosedByServer:
+            note("clean_closes")
+            ws = None
+        except (OSError, ConnectionError):
+            note("unclean_closes")
+            ws = None
+        time.sleep(0.2)
+
+
+def hold_many(host: str, domain: str, clients: int, stopfile: str) -> dict[str, int]:
+    keys = ("connects", "connect_failures", "echoes", "bad_echoes", "clean_closes", "unclean_closes")
+    counts = dict.fromkeys(keys, 0)
+    lock = threading.Lock()
+    threads = [threading.Thread(target=hold, args=(host, domain, stopfile, counts, lock)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return counts
 
 
 def main(argv: list[str]) -> None:
@@ -108,6 +166,9 @@ def main(argv: list[str]) -> None:
         b = WebSocket(host_b, 8006, f"/ws/rooms/{room}/", domain)
         a.send(json.dumps({"message": message}))
         print(b.recv())
+    elif mode == "ws-hold":
+        host, domain, clients, stopfile = argv[2:6]
+        print(json.dumps(hold_many(host, domain, int(clients), stopfile)))
     else:
         raise SystemExit(f"unknown mode {mode}")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import testinfra
-from conftest import assert_no_secret, request_loop_counts, start_request_loop
+from conftest import assert_no_secret, request_loop_counts, start_request_loop, task_outcomes
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -33,6 +33,9 @@ SECRETS = [
     "molecule-git-token-77",
 ]
 HOME = "/opt/pdezzy/app"
+# The rolling deploy's WebSocket clients, and the seconds a drained replica's connections get.
+WS_CLIENTS = 4
+DRAIN = 5
 CLIENT = (
     "docker run --rm --network pdezzy -v /usr/local/bin/pdezzy-test-client:/client.py:ro "
     "python:3.11-slim python /client.py"
@@ -198,16 +201,34 @@ def test_second_version_rolls_the_replicas_without_a_failed_request(host, run_pl
     started = time.monotonic()
     address = client.check_output("getent hosts vps-app").split()[0]
     start_request_loop(client, f"https://{DOMAIN}/api/health/", f"{DOMAIN}:443:{address}", 240, max_time=10)
-    result = run_playbook(CONVERGE, {"app_version": "v2"})
+    # WebSocket clients through nginx, echoing and reconnecting across the deploy.
+    host.run("docker rm -f ws-hold")
+    host.check_output(f"{CLIENT.replace('--rm', '-d --name ws-hold')} ws-hold nginx {DOMAIN} {WS_CLIENTS} /tmp/stop")
+    result = run_playbook(CONVERGE, {"app_version": "v2", "app_drain_timeout": DRAIN})
     assert result.returncode == 0, result.output
-    # Keep the loop going a little past the end of the deploy, then stop it early.
+    # Keep the loops going a little past the end of the deploy, then stop them early.
     time.sleep(3)
     elapsed = time.monotonic() - started
     client.run("touch /tmp/loop.stop")
+    host.check_output("docker exec ws-hold touch /tmp/stop && docker wait ws-hold")
+    websockets = json.loads(host.check_output("docker logs ws-hold && docker rm ws-hold"))
     ok, fail = request_loop_counts(client, 15)
     print(f"request loop through nginx across the rolling deploy ({elapsed:.0f} s): {ok} sent OK, {fail} failed")
+    print(f"{WS_CLIENTS} WebSocket clients across it (drain {DRAIN} s): {websockets}")
     assert ok > 50
     assert fail == 0
+    # Each replica left nginx's rotation before it was replaced, and is back in it.
+    for name in ("app-1", "app-2"):
+        assert task_outcomes(result.output, f"Take the replica out of the proxy's rotation: {name}") == [
+            "changed: [vps-app]"
+        ], result.output
+    assert host.check_output("pdezzy-nginx-upstream list").split() == ["app-1:8006", "up", "app-2:8006", "up"]
+    # Every client was on a replaced replica: each was closed, reconnected at once, never got a wrong echo.
+    closes = websockets["clean_closes"] + websockets["unclean_closes"]
+    assert closes >= WS_CLIENTS, websockets
+    assert websockets["connects"] == WS_CLIENTS + closes, websockets
+    assert (websockets["connect_failures"], websockets["bad_echoes"]) == (0, 0), websockets
+    assert websockets["echoes"] > 50, websockets
     # nginx balances over the new replicas' addresses: every answer through it is v2.
     for _ in range(6):
         body = client.check_output(f"curl -sfk --resolve {DOMAIN}:443:{address} https://{DOMAIN}/api/health/")

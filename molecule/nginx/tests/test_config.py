@@ -22,6 +22,36 @@ def status_of(host) -> int:
     )
 
 
+def replica_answering(host) -> str:
+    body = host.check_output("curl -sk --resolve pdezzy.test:443:127.0.0.1 https://pdezzy.test/api/who/")
+    return json.loads(body)["replica"]
+
+
+def test_a_drained_replica_gets_no_new_requests_until_it_is_restored(host, run_playbook) -> None:
+    inspect = "docker inspect -f '{{.Config.Hostname}}' "
+    hostname = {name: host.check_output(inspect + name) for name in ("app-1", "app-2")}
+    drained = host.run("pdezzy-nginx-upstream drain app-1:8006")
+    try:
+        assert (drained.rc, drained.stdout.strip()) == (0, "app-1:8006: drained"), drained.stderr
+        assert host.check_output("pdezzy-nginx-upstream list").split() == ["app-1:8006", "down", "app-2:8006", "up"]
+        assert {replica_answering(host) for _ in range(8)} == {hostname["app-2"]}
+        # The last server in rotation is never drained; a server the site does not have is an error.
+        last = host.run("pdezzy-nginx-upstream drain app-2:8006")
+        assert (last.rc, last.stderr.strip()) == (
+            3,
+            "pdezzy-nginx-upstream: app-2:8006 is the last server in rotation; not drained",
+        )
+        assert host.run("pdezzy-nginx-upstream drain app-9:8006").rc == 2
+        # A drain left behind (a deploy killed half-way) is put back by the next run of the role.
+        rerun = run_playbook(CONVERGE)
+        assert rerun.returncode == 0, rerun.output
+        assert "changed=2" in rerun.output, rerun.output  # the site file, and its reload
+    finally:
+        host.run("pdezzy-nginx-upstream restore app-1:8006")
+    assert host.check_output("pdezzy-nginx-upstream list").split() == ["app-1:8006", "up", "app-2:8006", "up"]
+    assert {replica_answering(host) for _ in range(8)} == {hostname["app-1"], hostname["app-2"]}
+
+
 def test_invalid_directive_is_refused_and_the_old_config_keeps_serving(host, run_playbook) -> None:
     before = host.check_output(f"sha256sum {CONF}")
     started = json.loads(host.check_output("docker inspect nginx"))[0]["State"]["StartedAt"]
