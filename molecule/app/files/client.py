@@ -11,6 +11,7 @@ client.py ws-hold HOST DOMAIN CLIENTS STOPFILE           -> CLIENTS WebSockets t
                                                            443 (unverified), each echoing every 0.2 s and
                                                            reconnecting when closed, until STOPFILE exists;
                                                            prints JSON counts of how they went
+                                                           and when each close came
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 
 def http(url: str, host: str, method: str = "GET", body: str = "", bearer: str = "") -> None:
@@ -103,40 +105,50 @@ class ClosedByServer(ConnectionError):
     """The server sent a close frame: a clean close."""
 
 
-def hold(host: str, domain: str, stopfile: str, counts: dict[str, int], lock: threading.Lock) -> None:
-    """One client: echo until the stop file exists; on a close, note how it ended and reconnect."""
+def hold(host: str, domain: str, stopfile: str, counts: dict[str, Any], lock: threading.Lock) -> None:
+    """One client: echo until the stop file exists; on a close, note how and when it ended and reconnect
+    (also when stopping, so every close is followed by exactly one reconnect unless that fails)."""
+    started = time.monotonic()
 
-    def note(key: str) -> None:
+    def note(key: str, close: str = "") -> None:
         with lock:
             counts[key] += 1
+            if close:
+                counts["closes"].append(f"{close}@{time.monotonic() - started:.1f}")
 
     ws: WebSocket | None = None
     sent = 0
-    while not os.path.exists(stopfile):
+    while True:
+        stopping = os.path.exists(stopfile)
         if ws is None:
             try:
                 ws = WebSocket(host, 443, "/ws/echo/", domain, cafile="-")
                 note("connects")
             except (OSError, ConnectionError):
                 note("connect_failures")
+                if stopping:
+                    return
                 time.sleep(0.2)
                 continue
+        if stopping:
+            return
         sent += 1
         try:
             ws.send(f"hold-{sent}")
             note("echoes" if ws.recv() == f"hold-{sent}" else "bad_echoes")
         except ClosedByServer:
-            note("clean_closes")
+            note("clean_closes", "clean")
             ws = None
         except (OSError, ConnectionError):
-            note("unclean_closes")
+            note("unclean_closes", "unclean")
             ws = None
         time.sleep(0.2)
 
 
-def hold_many(host: str, domain: str, clients: int, stopfile: str) -> dict[str, int]:
+def hold_many(host: str, domain: str, clients: int, stopfile: str) -> dict[str, Any]:
     keys = ("connects", "connect_failures", "echoes", "bad_echoes", "clean_closes", "unclean_closes")
-    counts = dict.fromkeys(keys, 0)
+    counts: dict[str, Any] = dict.fromkeys(keys, 0)
+    counts["closes"] = []  # "clean@12.3": how and when (seconds after the start) each close came
     lock = threading.Lock()
     threads = [threading.Thread(target=hold, args=(host, domain, stopfile, counts, lock)) for _ in range(clients)]
     for thread in threads:
