@@ -59,12 +59,13 @@ def assert_refused(result: subprocess.CompletedProcess[str], message: str) -> No
 
 
 def task_outcomes(output: str, name: str) -> list[str]:
-    """The outcome lines ("changed: [vps]", "ok: [vps]", ...) of every task whose name contains ``name``."""
+    """The outcomes ("changed: [vps]", "ok: [vps]", ...) of every task whose name contains ``name``,
+    in a run's output (``run_playbook``'s, white space folded)."""
     outcomes = []
     for chunk in output.split("TASK [")[1:]:
         title, _, body = chunk.partition("]")
         if name in title:
-            outcomes += [line for line in body.splitlines() if re.match(r"(ok|changed|skipping|fatal|failed):", line)]
+            outcomes += re.findall(r"\b(?:ok|changed|skipping|fatal|failed): \[[^\]]+\]", body)
     return outcomes
 
 
