@@ -63,6 +63,23 @@ cmd_sandbox() {
   log "  ssh -i .cache/sandbox/id_ed25519 deploy@$SANDBOX_IP"
 }
 
+# The README's first command as a user runs it (SSH, the repo's ansible.cfg and its Mitogen
+# strategy, root on the first run) onto a fresh sandbox VPS; then a re-run and a dry run
+# change nothing. Part of the test command: the scenarios reach their VPS through Docker.
+cmd_sandbox_test() {
+  cmd_sandbox_down
+  cmd_sandbox
+  local check out
+  for check in "" --check; do
+    log "sandbox: site.yml ${check:+$check --diff }again, which must change nothing"
+    out="$(ansible-playbook -i inventory/sandbox site.yml ${check:+"$check" --diff} 2>&1)" ||
+      { printf '%s\n' "$out" | tail -n 40; die "sandbox: site.yml ${check} failed"; }
+    printf '%s\n' "$out" | grep -Eq "^pdezzy-sandbox +: ok=[0-9]+ +changed=0 " ||
+      { printf '%s\n' "$out" | grep -E -B3 -A12 "^changed:" | tail -n 60; die "sandbox: site.yml ${check} changed something"; }
+  done
+  cmd_sandbox_down
+}
+
 cmd_sandbox_down() {
   docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
   docker network rm "$SANDBOX_NET" >/dev/null 2>&1 || true

@@ -176,5 +176,6 @@ cmd_test() {
   cmd_unit
   cmd_app_tests
   cmd_molecule "$@"
+  [ "$#" -gt 0 ] || cmd_sandbox_test
   log "all tests passed in $(($(date +%s) - start)) s"
 }
