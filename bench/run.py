@@ -68,8 +68,11 @@ def peer(command: str, check: bool = True) -> str:
     return run(["docker", "exec", PEER, "sh", "-c", command], check=check).stdout.strip()
 
 
-def playbook(name: str, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def playbook(name: str, *args: str, strategy: str = "") -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run a playbook with the repo's ansible.cfg (Mitogen's strategy), or with ``strategy``."""
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
     command = ["ansible-playbook", "-i", str(INVENTORY), str(REPO / name), *args]
     start = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, check=False, timeout=3600)
@@ -244,7 +247,7 @@ def bench_converge() -> list[Row]:
         log(f"converge: floor of the whole site, run {i + 1}/{COLD_RUNS}")
         site_floors.append(site_floor(packages))
     site_ratios = [c / f for c, f in zip(cold, site_floors, strict=True)]
-    noop, tasks, changed = [], [], []
+    noop, tasks, changed, noop_linear = [], [], [], []
     for i in range(RUNS):
         log(f"converge: no-op site.yml re-run {i + 1}/{RUNS}")
         seconds, result = playbook("site.yml")
@@ -252,6 +255,11 @@ def bench_converge() -> list[Row]:
         noop.append(seconds)
         tasks.append(counts["ok"])
         changed.append(counts["changed"])
+        log(f"converge: no-op site.yml re-run without Mitogen (linear strategy) {i + 1}/{RUNS}")
+        seconds, result = playbook("site.yml", strategy="linear")
+        if result.returncode != 0 or recap(result.stdout)["changed"] != 0:
+            raise RuntimeError("no-op re-run (linear) failed or changed something:\n" + result.stdout[-3000:])
+        noop_linear.append(seconds)
     return [
         row("converge", "cold site.yml, fresh VPS", cold, "s", f"changed {int(statistics.median(cold_changed))}"),
         row(
@@ -266,7 +274,8 @@ def bench_converge() -> list[Row]:
         row("converge", f"apt floor ({len(packages)} packages, one apt-get)", floor, "s"),
         row("converge", "base+docker / apt floor", ratios, "x", "reference: composed geerlingguy roles ~2.25x"),
         row("converge", "no-op base+docker re-run", ours_noop, "s", "reference: composed geerlingguy roles ~15 s"),
-        row("converge", "no-op site.yml re-run", noop, "s", "target <= 25 s"),
+        row("converge", "no-op site.yml re-run", noop, "s", "target <= 25 s; ansible.cfg: Mitogen's strategy"),
+        row("converge", "no-op site.yml re-run, linear strategy", noop_linear, "s", "ANSIBLE_STRATEGY=linear"),
         row("converge", "no-op re-run: tasks run", [float(t) for t in tasks], "tasks"),
         row("converge", "no-op re-run: changed", [float(c) for c in changed], "tasks", "target 0"),
     ]
