@@ -43,6 +43,9 @@ ADDRESS = CONSTANTS["SANDBOX_IP"]
 NETWORK = CONSTANTS["SANDBOX_NET"]
 DOMAIN = "pdezzy.test"
 PEER = "pdezzy-bench-peer"
+# The Debian release of the sandbox VPS (scripts/harness sandbox reads the same variable).
+SUITE = os.environ.get("PDEZZY_VPS_SUITE", "trixie")
+VPS_IMAGE = f"pdezzy/vps:{SUITE}"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 WS_CLIENTS = 10
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", str(RUNS)))
@@ -133,7 +136,7 @@ def start_peer() -> None:
         return
     run(["docker", "rm", "-f", PEER], check=False)
     run(["docker", "run", "-d", "--name", PEER, "--network", NETWORK, "--add-host", f"{DOMAIN}:{ADDRESS}",
-         "--entrypoint", "sleep", "pdezzy/vps:bookworm", "infinity"])  # fmt: skip
+         "--entrypoint", "sleep", VPS_IMAGE, "infinity"])  # fmt: skip
     peer("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk")
     for script in ("ws_rtt.py", "ws_hold.py"):
         run(["docker", "cp", str(REPO / "bench" / script), f"{PEER}:/usr/local/bin/{script}"])
@@ -144,7 +147,9 @@ def role_packages() -> list[str]:
     base = yaml.safe_load((REPO / "roles/base/vars/main.yml").read_text())["__base_packages"]
     docker_defaults = yaml.safe_load((REPO / "roles/docker/defaults/main.yml").read_text())
     docker_vars = yaml.safe_load((REPO / "roles/docker/vars/main.yml").read_text())
-    return base + docker_defaults["docker_distro_packages"] + docker_vars["__docker_python_packages"]
+    # The role adds docker-cli on Debian 13 (__docker_distro_cli_packages).
+    cli = [] if SUITE == "bookworm" else ["docker-cli"]
+    return base + docker_defaults["docker_distro_packages"] + cli + docker_vars["__docker_python_packages"]
 
 
 def booted(container: str) -> None:
@@ -162,7 +167,7 @@ def apt_floor(packages: list[str]) -> float:
     name = "pdezzy-bench-floor"
     run(["docker", "rm", "-f", "-v", name], check=False)
     args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
-    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, "pdezzy/vps:bookworm"])
+    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, VPS_IMAGE])
     booted(name)
     install = (
         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
@@ -190,7 +195,7 @@ def site_floor(packages: list[str]) -> float:
     name = "pdezzy-bench-site-floor"
     run(["docker", "rm", "-f", "-v", name], check=False)
     args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
-    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, "pdezzy/vps:bookworm"])
+    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, VPS_IMAGE])
     booted(name)
     inventory = yaml.safe_load((INVENTORY / "group_vars/all/main.yml").read_text())
     # The sandbox inventory's engine settings: the harness registry as Docker Hub's mirror.
@@ -584,7 +589,7 @@ def bench_recovery() -> list[Row]:
 def parse_test_log(label: str, text: str) -> list[Row]:
     rows = [
         row("tests", f"{label}: scenario {name}", [float(seconds)], "s")
-        for name, seconds in re.findall(r"molecule: (\w+) passed in (\d+) s", text)
+        for name, seconds in re.findall(r"molecule: ([\w@]+) passed in (\d+) s", text)
     ]
     total = re.search(r"all tests passed in (\d+) s", text)
     lanes = re.search(r"molecule: \d+ scenarios in (\d+) lanes", text)
@@ -637,8 +642,13 @@ def render(state: dict[str, Any]) -> str:
                 f"| {section} | {r['figure']} | {number(r['min'])} | {number(r['median'])} | {number(r['max'])} "
                 f"| {r['unit']} | {r['n']} | {r['note']} |"
             )
-    lines += ["", "| section | date (UTC) | commit |", "|---|---|---|"]
-    lines += [f"| {s} | {state[s]['date']} | {state[s]['commit']} |" for s in SECTIONS if s in state]
+    # Sections measured before the VPS release was recorded ran on Debian 12.
+    lines += ["", "| section | date (UTC) | commit | VPS |", "|---|---|---|---|"]
+    lines += [
+        f"| {s} | {state[s]['date']} | {state[s]['commit']} | {state[s].get('suite', 'bookworm')} |"
+        for s in SECTIONS
+        if s in state
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -652,8 +662,8 @@ def state_from_results(text: str) -> dict[str, Any]:
             values = {"min": float(low), "median": float(median), "max": float(high), "n": int(runs)}
             entry = {"section": section, "figure": figure, "unit": unit, "note": note, **values}
             state.setdefault(section, {"rows": []})["rows"].append(entry)
-        elif len(cells) == 3 and cells[0] in state:
-            state[cells[0]].update(date=cells[1], commit=cells[2])
+        elif len(cells) in (3, 4) and cells[0] in state:
+            state[cells[0]].update(date=cells[1], commit=cells[2], suite=(cells[3:] or ["bookworm"])[0])
     return state
 
 
@@ -687,6 +697,8 @@ def main(argv: list[str]) -> None:
             "rows": rows,
             "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
             "commit": commit + ("+changes" if dirty else ""),
+            # The tests section's jobs name their own release (SCENARIO@SUITE).
+            "suite": SUITE if section != "tests" else "per job",
         }
         STATE.parent.mkdir(parents=True, exist_ok=True)
         STATE.write_text(json.dumps(state, indent=1))

@@ -33,9 +33,14 @@ build_layer() {
   docker build -q --build-arg "BASE=$base" --label "pdezzy.recipe=$hash" -t "$image" "$dir" >/dev/null
 }
 
+# The tested Debian releases: each gets a VPS image; the first is the sandbox's default.
+VPS_SUITES=(trixie bookworm)
 cmd_images() {
-  build_base bookworm
-  build_layer pdezzy/vps:bookworm "$HARNESS/images/vps" pdezzy/debian:bookworm
+  local suite
+  for suite in "${VPS_SUITES[@]}"; do
+    build_base "$suite"
+    build_layer "pdezzy/vps:$suite" "$HARNESS/images/vps" "pdezzy/debian:$suite"
+  done
 }
 
 # Docker Hub stand-ins (test fixtures; the roles never know about them), served by the

@@ -3,8 +3,15 @@
 # Harness sandbox: the local VPS container that `scripts/harness sandbox` deploys the site onto.
 # Sourced by scripts/harness.
 
+# The sandbox VPS's Debian release: Debian 13 (trixie) unless PDEZZY_VPS_SUITE=bookworm picks 12.
+SANDBOX_SUITE="${PDEZZY_VPS_SUITE:-trixie}"
+
 # A running sandbox VPS container (a fresh one when none runs), booted, root reachable by key.
 sandbox_vps() {
+  case " ${VPS_SUITES[*]} " in
+    *" $SANDBOX_SUITE "*) ;;
+    *) die "PDEZZY_VPS_SUITE=$SANDBOX_SUITE: the sandbox VPS runs one of: ${VPS_SUITES[*]}" ;;
+  esac
   mkdir -p "$REPO/.cache/sandbox"
   [ -f "$REPO/.cache/sandbox/id_ed25519" ] ||
     ssh-keygen -q -t ed25519 -N '' -C pdezzy-sandbox -f "$REPO/.cache/sandbox/id_ed25519"
@@ -18,11 +25,11 @@ sandbox_vps() {
   done
   if [ "$(docker inspect -f '{{.State.Running}}' "$SANDBOX_NAME" 2>/dev/null)" != "true" ]; then
     docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
-    log "sandbox: starting the sandbox VPS container $SANDBOX_NAME"
+    log "sandbox: starting the sandbox VPS container $SANDBOX_NAME (Debian $SANDBOX_SUITE)"
     local args
     read -r -a args <<<"$(python "$HARNESS/platform.py")"
     docker run -d --name "$SANDBOX_NAME" --hostname "$SANDBOX_NAME" --network "$SANDBOX_NET" \
-      --ip "$SANDBOX_IP" "${args[@]}" pdezzy/vps:bookworm >/dev/null
+      --ip "$SANDBOX_IP" "${args[@]}" "pdezzy/vps:$SANDBOX_SUITE" >/dev/null
     # What the VPS provider does at first boot: the operator's key for root.
     docker exec -i "$SANDBOX_NAME" sh -c 'install -d -m 0700 /root/.ssh &&
       cat > /root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys' \

@@ -68,9 +68,13 @@ cmd_app_tests() {
     "$venv/bin/python" manage.py test tests)
 }
 
+# A job is SCENARIO or SCENARIO@SUITE: the scenario on that Debian release's VPS image
+# (pdezzy/vps:SUITE); without one, on $PDEZZY_VPS_SUITE, default trixie (Debian 13).
+job_scenario() { echo "${1%@*}"; }
+job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-trixie}"; }
 # Scenarios that point pebble's DNS at their own VPS: never two of them at once.
 PEBBLE_SCENARIOS=(certbot default)
-uses_pebble() { [[ " ${PEBBLE_SCENARIOS[*]} " == *" $1 "* ]]; }
+uses_pebble() { [[ " ${PEBBLE_SCENARIOS[*]} " == *" $(job_scenario "$1") "* ]]; }
 # Lanes are balanced by measured wall times, never by hand-kept ones: a scenario's last passing
 # run on this machine (recorded by run_scenario), else its figure in the bench's tests section
 # (bench/results.json, from a CI run), else the mean of the known ones.
@@ -93,15 +97,16 @@ for name in sorted(os.listdir(durations)) if os.path.isdir(durations) else []:
         measured[name] = int(handle.read().split()[0])
 default = sum(measured.values()) // len(measured) if measured else 300
 for name in names:
-    print(measured.get(name, default), name)
+    # A job on another release weighs what the same scenario weighs on the known one.
+    print(measured.get(name, measured.get(name.split("@")[0], default)), name)
 PY
 }
 
-# One scenario, its output kept in a log that is printed whole when it ends (lanes run at once).
+# One job, its output kept in a log that is printed whole when it ends (lanes run at once).
 run_scenario() {
   local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0
   start=$(date +%s)
-  molecule test -s "$s" >"$out" 2>&1 || rc=$?
+  PDEZZY_VPS_SUITE="$(job_suite "$s")" molecule test -s "$(job_scenario "$s")" >"$out" 2>&1 || rc=$?
   {
     flock 9
     log "molecule: scenario $s"
@@ -116,8 +121,9 @@ run_scenario() {
   } 9>"$CACHE/logs/.print.lock"
 }
 
-# Scenarios run in MOLECULE_JOBS lanes (default 2), each lane one scenario after another; the
-# scenarios that use pebble's DNS share the first lane.
+# Jobs run in MOLECULE_JOBS lanes (default 2), each lane one job after another; the jobs that
+# use pebble's DNS share the first lane, and the jobs of one scenario (its instances and
+# Molecule state are named after it) share a lane.
 cmd_molecule() {
   activate
   local scenarios=("$@") jobs="${MOLECULE_JOBS:-2}" failed_file s i n best
@@ -143,12 +149,16 @@ cmd_molecule() {
       uses_pebble "$s" || echo "${weight[$s]} $s"
     done | sort -rn
   )
+  local -A lane_of=()
   for ((n = 0; n < ${#ordered[@]}; n++)); do
     s=${ordered[n]}
     best=0
-    if [ "$n" -ge "$npebble" ]; then
+    if [ -n "${lane_of[$(job_scenario "$s")]:-}" ]; then
+      best=${lane_of[$(job_scenario "$s")]}
+    elif [ "$n" -ge "$npebble" ]; then
       for ((i = 1; i < jobs; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
     fi
+    lane_of[$(job_scenario "$s")]=$best
     lanes[best]+="$s "
     load[best]=$((load[best] + ${weight[$s]}))
   done
@@ -176,6 +186,7 @@ cmd_test() {
   cmd_unit
   cmd_app_tests
   cmd_molecule "$@"
-  [ "$#" -gt 0 ] || cmd_sandbox_test
+  # The whole site on Debian 12 through SSH and Mitogen (default@trixie covers Debian 13).
+  [ "$#" -gt 0 ] || SANDBOX_SUITE=bookworm cmd_sandbox_test
   log "all tests passed in $(($(date +%s) - start)) s"
 }

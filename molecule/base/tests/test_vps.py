@@ -83,6 +83,12 @@ def test_sysctl_keeps_ip_forward_for_docker(host) -> None:
     assert host.check_output("cat /proc/sys/net/ipv4/ip_forward") == "1"
 
 
+def test_sysctl_values_are_applied(host) -> None:
+    # Both differ from the kernel's defaults, so only the applied file sets them.
+    assert host.check_output("cat /proc/sys/net/ipv4/conf/all/log_martians") == "1"
+    assert host.check_output("cat /proc/sys/net/ipv4/conf/all/send_redirects") == "0"
+
+
 def test_unattended_security_upgrades(host) -> None:
     dump = host.check_output("apt-config dump Unattended-Upgrade::Origins-Pattern APT::Periodic")
     assert 'APT::Periodic::Unattended-Upgrade "1";' in dump

@@ -11,11 +11,29 @@ if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
   mirror="http://127.0.0.1:$port/deb.debian.org/debian"
 fi
 debootstrap --variant=minbase --include=python3,ca-certificates "$suite" "$root" "$mirror" >&2
-cat >"$root/etc/apt/sources.list" <<SRC
+# As the release's own images write them: Debian 13 in deb822 form (debian.sources), 12 one-line.
+if [ "$suite" = bookworm ]; then
+  cat >"$root/etc/apt/sources.list" <<SRC
 deb http://deb.debian.org/debian $suite main
 deb http://deb.debian.org/debian $suite-updates main
 deb http://deb.debian.org/debian-security $suite-security main
 SRC
+else
+  rm -f "$root/etc/apt/sources.list"
+  cat >"$root/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
 # Containers use the host's apt cache when it answers on their default gateway.
 cat >"$root/usr/local/bin/apt-proxy-detect" <<'DETECT'
 #!/bin/bash
