@@ -1,0 +1,131 @@
+"""Off-host copies: every backup also goes to a restic repository on the peer (an SFTP host)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import testinfra
+from conftest import assert_no_secret, assert_refused, task_outcomes
+
+testinfra_hosts = ["ansible://vps"]
+
+CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
+DIR = "/var/backups/pdezzy"
+REPO = "/srv/restic/pdezzy"
+
+
+def secrets() -> list[str]:
+    """Every secret of this scenario's inventory, the SFTP key's body included."""
+    key = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "restic_id").read_text()
+    body = [line for line in key.splitlines() if line and not line.startswith("-----")]
+    return ["molecule-pg-secret-123", "molecule-app-db-secret", "molecule-restic-repo-secret", *body]
+
+
+def peer(host) -> testinfra.host.Host:
+    return testinfra.get_host("ansible://peer-backup", ansible_inventory=host.backend.ansible_inventory)
+
+
+def snapshots(host, tag: str) -> list[dict]:
+    return json.loads(host.check_output(f"pdezzy-restic snapshots --json --tag {tag}")) or []
+
+
+def test_the_repository_lives_on_the_backup_host_and_its_settings_are_private(host) -> None:
+    assert peer(host).file(f"{REPO}/config").user == "restic"
+    assert host.file("/etc/pdezzy-restic").mode == 0o700
+    for name in ("env", "password", "id_sftp"):
+        assert host.file(f"/etc/pdezzy-restic/{name}").mode == 0o600
+    assert host.file("/usr/local/sbin/pdezzy-restic").mode == 0o750
+
+
+def test_a_backup_is_copied_off_the_host_and_restores_byte_for_byte(host) -> None:
+    out = host.check_output("pdezzy-backup manual")
+    assert "off-host: copied to the repository (rotation manual)" in out
+    dump = sorted(host.check_output(f"ls {DIR} | grep -- '-manual.dump$'").split())[-1]
+    (latest,) = json.loads(host.check_output("pdezzy-restic snapshots --json --tag manual --latest 1"))
+    assert f"{DIR}/{dump}" in latest["paths"]
+    assert latest["hostname"] == "vps-backup"
+    host.check_output("rm -rf /tmp/offsite && pdezzy-restic restore latest --tag manual --target /tmp/offsite")
+    local = host.check_output(f"sha256sum < {DIR}/{dump}")
+    assert host.check_output(f"sha256sum < /tmp/offsite{DIR}/{dump}") == local
+
+
+def test_the_repository_is_unreadable_without_its_password(host) -> None:
+    host.check_output("echo not-the-password > /tmp/wrong-password")
+    wrong = host.run("pdezzy-restic --password-file /tmp/wrong-password snapshots")
+    assert wrong.rc != 0
+    assert "wrong password" in wrong.stderr, wrong.stderr
+
+
+def test_off_host_retention_keeps_one_snapshot_a_day_per_rotation(host) -> None:
+    for _ in range(3):
+        host.check_output("pdezzy-backup nightly")
+    # All on one day: keep-daily (2), keep-weekly and keep-monthly all pick the newest one.
+    nightly = snapshots(host, "nightly")
+    assert len(nightly) == 1, nightly
+    # The other rotations were not touched by the nightly ones' retention.
+    assert snapshots(host, "manual")
+    assert snapshots(host, "pre-deploy")
+
+
+def test_the_weekly_check_reads_data_back(host) -> None:
+    assert host.check_output("systemctl is-enabled pdezzy-restic-check.timer") == "enabled"
+    unit = host.file("/etc/systemd/system/pdezzy-restic-check.service")
+    assert unit.contains("--read-data-subset=5%")
+    assert unit.contains("^OnFailure=pdezzy-alert@%n.service$")
+    host.check_output("systemctl start pdezzy-restic-check.service")
+    assert "no errors were found" in host.check_output(
+        "journalctl -u pdezzy-restic-check.service --no-pager -o cat -n 50"
+    )
+
+
+def newest(host, suffix: str) -> str:
+    return sorted(name for name in host.check_output(f"ls {DIR}").split() if name.endswith(suffix))[-1]
+
+
+def test_a_failed_off_host_copy_keeps_the_local_backup_and_fails_the_run(host) -> None:
+    backup_host = peer(host)
+    backup_host.check_output("systemctl stop ssh.service")
+    try:
+        before = newest(host, "-manual.dump")
+        result = host.run("pdezzy-backup manual")
+        assert result.rc == 1
+        assert "the off-host copy failed; the local backup is kept" in result.stderr
+        assert newest(host, "-manual.dump") > before
+        assert_no_secret(result.stdout + result.stderr, secrets())
+    finally:
+        backup_host.check_output("systemctl start ssh.service")
+
+
+def test_an_unreachable_repository_fails_the_run_and_prints_no_secret(host, run_playbook) -> None:
+    result = run_playbook(CONVERGE, {"backup_offsite_repository": "sftp:restic@nowhere.invalid:/srv/restic/pdezzy"})
+    assert result.returncode != 0
+    assert task_outcomes(result.output, "Create the repository unless it exists") == ["fatal: [vps-backup]"]
+    assert_no_secret(result.output, secrets())
+    result = run_playbook(CONVERGE, {"backup_offsite_repository": "sftp:restic@nowhere.invalid:/x"}, "--diff", "-v")
+    assert result.returncode != 0
+    assert_no_secret(result.output, secrets())
+    # Put the real repository back for what follows.
+    assert run_playbook(CONVERGE).returncode == 0
+
+
+def test_bad_off_host_settings_are_refused_with_nothing_changed(host, run_playbook) -> None:
+    cases = [
+        ({"backup_offsite_password": ""}, "with backup_offsite_password set"),
+        ({"backup_offsite_repository": "ftp://backup.example.com/pdezzy"}, "backup_offsite_repository must be"),
+        ({"backup_offsite_repository": "s3:https://s3.example.com/bucket/pdezzy"}, "backup_offsite_s3_access_key_id"),
+        ({"backup_offsite_sftp_known_hosts": ""}, "backup_offsite_sftp_known_hosts"),
+        ({"backup_offsite_sftp_private_key": "not a key"}, "backup_offsite_sftp_private_key"),
+        (
+            {"backup_offsite_keep_daily": 0, "backup_offsite_keep_weekly": 0, "backup_offsite_keep_monthly": 0},
+            "at least one above 0",
+        ),
+        ({"backup_offsite_check_read_data_subset": "all of it"}, "backup_offsite_check_read_data_subset"),
+    ]
+    before = host.check_output("sha256sum /etc/pdezzy-restic/env /usr/local/sbin/pdezzy-backup")
+    for extra, message in cases:
+        result = run_playbook(CONVERGE, extra)
+        assert_refused(result, message)
+        assert_no_secret(result.output, secrets())
+    assert host.check_output("sha256sum /etc/pdezzy-restic/env /usr/local/sbin/pdezzy-backup") == before
