@@ -37,7 +37,6 @@ INVENTORY = REPO / "inventory" / "sandbox"
 # others' figures in place.
 STATE = REPO / "bench" / "results.json"
 RESULTS = REPO / "bench" / "RESULTS.md"
-FACTS = REPO / ".cache" / "ansible-facts"
 VPS = CONSTANTS["SANDBOX_NAME"]
 ADDRESS = CONSTANTS["SANDBOX_IP"]
 NETWORK = CONSTANTS["SANDBOX_NET"]
@@ -100,9 +99,7 @@ def row(section: str, figure: str, values: list[float], unit: str, note: str = "
 # --- the sandbox ---------------------------------------------------------------------------
 def fresh_sandbox() -> None:
     run([str(HARNESS), "sandbox-down"])
-    run([str(HARNESS), "sandbox-vps"])
-    for cached in FACTS.glob(f"{VPS}*"):
-        cached.unlink()
+    run([str(HARNESS), "sandbox-vps"])  # it also forgets the old VPS's cached facts
     dns_to_sandbox()
 
 

@@ -6,6 +6,13 @@
 # The sandbox VPS's Debian release: Debian 13 (trixie) unless PDEZZY_VPS_SUITE=bookworm picks 12.
 SANDBOX_SUITE="${PDEZZY_VPS_SUITE:-trixie}"
 
+# ansible.cfg caches facts for an hour; a new sandbox VPS (perhaps of another release) must not
+# inherit the last one's. The cache file is the host's name, after a schema prefix (s1_).
+forget_sandbox_facts() {
+  [ -d "$REPO/.cache/ansible-facts" ] || return 0
+  find "$REPO/.cache/ansible-facts" -maxdepth 1 \( -name "$SANDBOX_NAME" -o -name "*_$SANDBOX_NAME" \) -delete
+}
+
 # A running sandbox VPS container (a fresh one when none runs), booted, root reachable by key.
 sandbox_vps() {
   case " ${VPS_SUITES[*]} " in
@@ -25,6 +32,7 @@ sandbox_vps() {
   done
   if [ "$(docker inspect -f '{{.State.Running}}' "$SANDBOX_NAME" 2>/dev/null)" != "true" ]; then
     docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
+    forget_sandbox_facts
     log "sandbox: starting the sandbox VPS container $SANDBOX_NAME (Debian $SANDBOX_SUITE)"
     local args
     read -r -a args <<<"$(python "$HARNESS/platform.py")"
@@ -89,6 +97,7 @@ cmd_sandbox_test() {
 
 cmd_sandbox_down() {
   docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
+  forget_sandbox_facts
   docker network rm "$SANDBOX_NET" >/dev/null 2>&1 || true
   log "sandbox: removed"
 }
