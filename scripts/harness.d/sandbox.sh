@@ -4,7 +4,7 @@
 # Sourced by scripts/harness.
 
 # The sandbox VPS's Debian release: Debian 13 (trixie) unless PDEZZY_VPS_SUITE=bookworm picks 12.
-SANDBOX_SUITE="${PDEZZY_VPS_SUITE:-trixie}"
+SANDBOX_SUITE="${PDEZZY_VPS_SUITE:-${VPS_SUITES[0]}}"
 
 # ansible.cfg caches facts for an hour; a new sandbox VPS (perhaps of another release) must not
 # inherit the last one's. The cache file is the host's name, after a schema prefix (s1_).

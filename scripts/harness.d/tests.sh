@@ -71,7 +71,7 @@ cmd_app_tests() {
 # A job is SCENARIO or SCENARIO@SUITE: the scenario on that Debian release's VPS image
 # (pdezzy/vps:SUITE); without one, on $PDEZZY_VPS_SUITE, default trixie (Debian 13).
 job_scenario() { echo "${1%@*}"; }
-job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-trixie}"; }
+job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-${VPS_SUITES[0]}}"; }
 # Scenarios that point pebble's DNS at their own VPS: never two of them at once.
 PEBBLE_SCENARIOS=(certbot default)
 uses_pebble() { [[ " ${PEBBLE_SCENARIOS[*]} " == *" $(job_scenario "$1") "* ]]; }
