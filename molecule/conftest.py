@@ -78,24 +78,38 @@ def assert_no_secret(output: str, secrets: list[str]) -> None:
 def start_request_loop(client: Any, url: str, resolve: str, seconds: int, max_time: int) -> None:
     """On ``client`` (a testinfra host), GET ``url`` back to back in the background.
 
-    Each request is a new ``curl -f`` connection (``--resolve resolve``, ``--max-time max_time``).
-    The loop runs for at most ``seconds`` or until /tmp/loop.stop exists, then writes
-    "ok failed" to /tmp/loop.out (read it with ``request_loop_counts``).
+    Each request is a new ``curl`` connection (``--resolve resolve``, ``--max-time max_time``); one
+    that ends in a curl error or an HTTP status of 400 or more fails. The loop runs for at most
+    ``seconds`` or until /tmp/loop.stop exists (read its results with ``request_loop_counts``).
     """
-    client.run("rm -f /tmp/loop.out /tmp/loop.stop; systemctl reset-failed loop 2>/dev/null")
+    client.run("rm -f /tmp/loop.out /tmp/loop.stop /tmp/loop.failures; systemctl reset-failed loop 2>/dev/null")
     loop = (
-        f"ok=0; fail=0; end=$((SECONDS+{seconds})); while [ $SECONDS -lt $end ] && [ ! -e /tmp/loop.stop ]; do "
-        f"if curl -sfk --max-time {max_time} -o /dev/null --resolve {resolve} {url}; "
-        "then ok=$((ok+1)); else fail=$((fail+1)); fi; done; echo $ok $fail > /tmp/loop.out"
+        f"ok=0; end=$((SECONDS+{seconds})); while [ $SECONDS -lt $end ] && [ ! -e /tmp/loop.stop ]; do "
+        "start=$(date +%T.%3N); "
+        f'code=$(curl -sk --max-time {max_time} -o /dev/null -w "%{{http_code}}" --resolve {resolve} {url}); '
+        'rc=$?; if [ $rc -eq 0 ] && [ "$code" -lt 400 ]; then ok=$((ok+1)); '
+        'else echo "$start to $(date +%T.%3N): curl exit $rc, HTTP $code" >> /tmp/loop.failures; fi; '
+        "done; echo $ok > /tmp/loop.out"
     )
     assert client.run(f"systemd-run --unit=loop bash -c '{loop}'").rc == 0
 
 
-def request_loop_counts(client: Any, wait: int) -> tuple[int, int]:
-    """(sent OK, failed) of the loop on ``client``, waiting up to ``wait`` s for it to finish."""
+def request_loop_counts(client: Any, wait: int) -> tuple[int, list[str]]:
+    """(requests that succeeded, the failed ones) of the loop on ``client``, waiting up to ``wait`` s
+    for it to finish. A failure reads "START to END: curl exit N, HTTP CODE" (the client's clock)."""
     for _ in range(wait):
         if client.file("/tmp/loop.out").exists:
             break
         time.sleep(1)
-    ok, fail = map(int, client.file("/tmp/loop.out").content_string.split())
-    return ok, fail
+    ok = int(client.file("/tmp/loop.out").content_string)
+    failures = client.file("/tmp/loop.failures")
+    return ok, failures.content_string.splitlines() if failures.exists else []
+
+
+def task_timeline(output: str) -> list[str]:
+    """Every task of a run's output as "HH:MM:SS task" (``run_playbook``'s), from profile_tasks'
+    time stamps: to line up a failure seen elsewhere with what the run was doing."""
+    return [
+        f"{clock} {name}"
+        for name, clock in re.findall(r"TASK \[([^\]]+)\] \** ?\w+day \d+ \w+ \d{4} (\d\d:\d\d:\d\d)", output)
+    ]
