@@ -70,6 +70,9 @@ cmd_sandbox() {
   curl -fsS -o /dev/null -d "{\"ip\": \"$SANDBOX_IP\"}" "http://127.0.0.1:$CHALLTESTSRV_MANAGEMENT_PORT/set-default-ipv4"
   log "sandbox: ansible-playbook -i inventory/sandbox site.yml ${first_run[*]}"
   ansible-playbook -i inventory/sandbox site.yml "${first_run[@]}"
+  # The health check wants a backup younger than a day; a new stack has none until the night.
+  log "sandbox: ansible-playbook -i inventory/sandbox playbooks/backup.yml"
+  ansible-playbook -i inventory/sandbox playbooks/backup.yml
   log "sandbox: ansible-playbook -i inventory/sandbox playbooks/health-check.yml"
   ansible-playbook -i inventory/sandbox playbooks/health-check.yml
   log "sandbox: ready. The demo app answers over HTTPS from this machine at:"

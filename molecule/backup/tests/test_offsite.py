@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
+import pytest
 import testinfra
 from conftest import assert_no_secret, assert_refused, task_outcomes
 
 testinfra_hosts = ["ansible://vps"]
 
 CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
+HEALTH = Path(__file__).resolve().parents[1] / "health.yml"
+LOCAL_ROW = "/var/backups/pdezzy backup age"
+OFFSITE_ROW = "sftp:restic@peer-backup:/srv/restic/pdezzy off-host copy"
 DIR = "/var/backups/pdezzy"
 REPO = "/srv/restic/pdezzy"
 
@@ -129,3 +134,50 @@ def test_bad_off_host_settings_are_refused_with_nothing_changed(host, run_playbo
         assert_refused(result, message)
         assert_no_secret(result.output, secrets())
     assert host.check_output("sha256sum /etc/pdezzy-restic/env /usr/local/sbin/pdezzy-backup") == before
+
+
+def test_health_rows_give_the_age_of_the_newest_local_and_off_host_backup(host, run_playbook) -> None:
+    host.check_output("pdezzy-backup manual")
+    dump = newest(host, "-manual.dump")
+    (latest,) = json.loads(host.check_output("pdezzy-restic snapshots --json --tag manual --latest 1"))
+    fresh = run_playbook(HEALTH)
+    assert fresh.returncode == 0, fresh.output
+    assert f"PASS {LOCAL_ROW} newest {dump}, 0.0 h old, limit 26 h" in fresh.output
+    assert f"PASS {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual), 0.0 h old, limit 26 h" in fresh.output
+    assert "changed=0" in fresh.output
+    # Under a tighter limit both are too old.
+    stale = run_playbook(HEALTH, {"backup_health_max_age_hours": 0.0001, "backup_health_max_offsite_age_hours": 0.0001})
+    assert stale.returncode != 0
+    assert f"FAIL {LOCAL_ROW} newest {dump}, 0.0 h old, limit 0.0001 h" in stale.output
+    assert f"FAIL {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual)" in stale.output
+
+
+def test_health_fails_without_a_local_backup_or_a_reachable_repository(host, run_playbook) -> None:
+    backup_host = peer(host)
+    host.check_output(f"mv {DIR} {DIR}.aside && install -d -m 0700 {DIR}")
+    backup_host.check_output("systemctl stop ssh.service")
+    try:
+        result = run_playbook(HEALTH)
+    finally:
+        backup_host.check_output("systemctl start ssh.service")
+        host.check_output(f"rmdir {DIR} && mv {DIR}.aside {DIR}")
+    assert result.returncode != 0
+    assert f"FAIL {LOCAL_ROW} no database backup yet (playbooks/backup.yml takes one now)" in result.output
+    # restic's own last word on it.
+    assert re.search(rf"FAIL {re.escape(OFFSITE_ROW)} Fatal: \S", result.output), result.output
+    assert_no_secret(result.output, secrets())
+    assert run_playbook(HEALTH).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"backup_health_max_age_hours": 0}, "backup_health_max_age_hours and backup_health_max_offsite_age_hours"),
+        ({"backup_health_max_offsite_age_hours": "a day"}, "backup_health_max_offsite_age_hours"),
+    ],
+)
+def test_bad_health_thresholds_are_refused(run_playbook, extra: dict, message: str) -> None:
+    result = run_playbook(HEALTH, extra)
+    assert result.returncode != 0
+    assert message in result.output, result.output
+    assert "Read the host's clock" not in result.output

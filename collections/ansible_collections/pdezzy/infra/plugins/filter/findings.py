@@ -9,8 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import json
+import posixpath
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 
@@ -377,6 +380,68 @@ def disk_finding(
     return _finding(name, "disk", used < float(max_percent), f"{used} % used, limit {float(max_percent):g} %")
 
 
+# --- backup age --------------------------------------------------------------------------------
+
+
+def _clock(now: Any, filter_name: str) -> float:
+    """The host's clock in seconds since the epoch (``date +%s``'s output or a number)."""
+    try:
+        return float(str(now).strip())
+    except ValueError:
+        raise TypeError(f"{filter_name}: now must be seconds since the epoch, got {now!r}") from None
+
+
+def _age_finding(name: str, check: str, seconds: float, what: str, max_hours: Any) -> dict[str, Any]:
+    hours, limit = max(seconds, 0) / 3600, float(max_hours)
+    return _finding(name, check, hours < limit, f"{what}, {hours:.1f} h old, limit {limit:g} h")
+
+
+def local_backup_finding(result: Any, now: Any, max_hours: Any = 26, name: str = "backups") -> dict[str, Any]:
+    """``ansible.builtin.find``'s result for the database dumps: fails when there is none, or when
+    the newest was written ``max_hours`` ago or more (``now``: the host's clock)."""
+    result = _command_result(result, "local_backup_finding")
+    clock = _clock(now, "local_backup_finding")
+    files = result.get("files")
+    if result.get("failed") or not isinstance(files, list):
+        return _finding(name, "backup age", False, (_error_text(result).strip() or "no file list")[:200])
+    if not files:
+        return _finding(name, "backup age", False, "no database backup yet (playbooks/backup.yml takes one now)")
+    newest = max(files, key=lambda file: float(file["mtime"]))
+    return _age_finding(
+        name, "backup age", clock - float(newest["mtime"]), "newest " + posixpath.basename(newest["path"]), max_hours
+    )
+
+
+def _snapshot_time(text: str) -> datetime:
+    """restic's RFC 3339 time (nanoseconds, Z or an offset) as an aware datetime."""
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", text.strip())
+    if not match:
+        raise ValueError(f"not an RFC 3339 time: {text!r}")
+    fraction = (match.group(2) or ".0")[:7]
+    return datetime.fromisoformat(match.group(1) + fraction + match.group(3).replace("Z", "+00:00"))
+
+
+def offsite_backup_finding(result: Any, now: Any, max_hours: Any = 26, name: str = "off-host") -> dict[str, Any]:
+    """``restic snapshots --json`` of this host: fails when restic fails, when there is no snapshot,
+    or when the newest was taken ``max_hours`` ago or more (``now``: the host's clock)."""
+    result = _command_result(result, "offsite_backup_finding")
+    clock = _clock(now, "offsite_backup_finding")
+    if result.get("rc") != 0:
+        lines = [line.strip() for line in _error_text(result).splitlines() if line.strip()]
+        return _finding(name, "off-host copy", False, (lines[-1] if lines else "no answer")[:200])
+    try:
+        snapshots = json.loads(str(result.get("stdout") or "null")) or []
+        times = [(_snapshot_time(snapshot["time"]), snapshot) for snapshot in snapshots]
+    except (ValueError, KeyError, TypeError) as error:
+        return _finding(name, "off-host copy", False, f"unreadable restic snapshots output ({error})"[:200])
+    if not times:
+        return _finding(name, "off-host copy", False, "no snapshot of this host in the repository")
+    taken, newest = max(times, key=lambda pair: pair[0])
+    tags = ",".join(newest.get("tags") or []) or "untagged"
+    what = f"newest snapshot {newest.get('short_id') or str(newest.get('id', '?'))[:8]} ({tags})"
+    return _age_finding(name, "off-host copy", clock - taken.timestamp(), what, max_hours)
+
+
 class FilterModule:
     """Ansible filter plugin entry point."""
 
@@ -393,4 +458,6 @@ class FilterModule:
             "db_finding": db_finding,
             "pool_finding": pool_finding,
             "disk_finding": disk_finding,
+            "local_backup_finding": local_backup_finding,
+            "offsite_backup_finding": offsite_backup_finding,
         }

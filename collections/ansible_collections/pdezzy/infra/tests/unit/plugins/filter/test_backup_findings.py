@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible_collections.pdezzy.infra.plugins.filter.findings import (
+    FilterModule,
+    local_backup_finding,
+    offsite_backup_finding,
+)
+
+# 2026-11-26T12:00:00Z
+NOW = "1795694400"
+HOUR = 3600.0
+
+
+def dump(name: str, hours_old: float) -> dict:
+    """A file of ansible.builtin.find's result (the keys the filter reads, and a few others)."""
+    return {
+        "path": f"/var/backups/pdezzy/{name}",
+        "mtime": float(NOW) - hours_old * HOUR,
+        "size": 20480,
+        "mode": "0600",
+        "isreg": True,
+    }
+
+
+def found(*files: dict) -> dict:
+    return {"changed": False, "files": list(files), "matched": len(files), "examined": 9, "skipped_paths": {}}
+
+
+# restic 0.14 `snapshots --json` (Debian 12), two snapshots of this host.
+SNAPSHOTS = [
+    {
+        "time": "2026-11-25T03:21:07.842910366Z",
+        "tree": "5e0c6f7d29b1",
+        "paths": ["/var/backups/pdezzy/db-20261125T032100Z-nightly.dump"],
+        "hostname": "vps-backup",
+        "username": "root",
+        "tags": ["nightly"],
+        "id": "1b7c09a42f9e4dbd87f8b93c1e7a1d2f0c3b5a7e9d1f3b5c7e9a1c3e5f7a9b1d",
+        "short_id": "1b7c09a4",
+    },
+    {
+        "time": "2026-11-26T04:23:55.120004+01:00",
+        "tree": "8a1f2e3d4c5b",
+        "paths": ["/var/backups/pdezzy/db-20261126T032300Z-nightly.dump"],
+        "hostname": "vps-backup",
+        "username": "root",
+        "tags": ["nightly"],
+        "id": "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        "short_id": "9f8e7d6c",
+    },
+]
+
+
+def restic(snapshots: object, rc: int = 0, stderr: str = "") -> dict:
+    return {"rc": rc, "stdout": json.dumps(snapshots) if rc == 0 else "", "stderr": stderr}
+
+
+def test_the_newest_local_dump_decides() -> None:
+    result = found(dump("db-20261124T031500Z-nightly.dump", 56.75), dump("db-20261126T101500Z-manual.dump", 1.75))
+    finding = local_backup_finding(result, NOW, max_hours=26, name="/var/backups/pdezzy")
+    assert finding == {
+        "name": "/var/backups/pdezzy",
+        "check": "backup age",
+        "ok": True,
+        "detail": "newest db-20261126T101500Z-manual.dump, 1.8 h old, limit 26 h",
+    }
+
+
+def test_a_local_dump_at_or_over_the_limit_fails() -> None:
+    assert not local_backup_finding(found(dump("db-a.dump", 26)), NOW, max_hours=26)["ok"]
+    assert local_backup_finding(found(dump("db-a.dump", 25.9)), int(NOW), max_hours="26")["ok"]
+    stale = local_backup_finding(found(dump("db-a.dump", 50)), NOW, max_hours=26)
+    assert stale["detail"] == "newest db-a.dump, 50.0 h old, limit 26 h"
+
+
+def test_no_local_dump_or_a_failed_find_fails() -> None:
+    none = local_backup_finding(found(), NOW)
+    assert not none["ok"]
+    assert none["detail"] == "no database backup yet (playbooks/backup.yml takes one now)"
+    failed = local_backup_finding({"failed": True, "msg": "Permission denied", "files": []}, NOW)
+    assert (failed["ok"], failed["detail"]) == (False, "Permission denied")
+    assert not local_backup_finding({"msg": "no files key"}, NOW)["ok"]
+
+
+def test_a_dump_from_the_future_is_of_age_zero() -> None:
+    assert (
+        local_backup_finding(found(dump("db-a.dump", -2)), NOW)["detail"] == "newest db-a.dump, 0.0 h old, limit 26 h"
+    )
+
+
+def test_the_newest_snapshot_decides_whatever_its_offset() -> None:
+    finding = offsite_backup_finding(restic(SNAPSHOTS), NOW, max_hours=26, name="sftp:restic@backup:/srv/restic")
+    # 04:23:55+01:00 is 03:23:55Z: 8.6 h before noon.
+    assert finding == {
+        "name": "sftp:restic@backup:/srv/restic",
+        "check": "off-host copy",
+        "ok": True,
+        "detail": "newest snapshot 9f8e7d6c (nightly), 8.6 h old, limit 26 h",
+    }
+    assert not offsite_backup_finding(restic(SNAPSHOTS), NOW, max_hours=8)["ok"]
+
+
+def test_restic_failing_no_snapshot_or_bad_output_fails() -> None:
+    down = offsite_backup_finding(
+        restic(None, rc=1, stderr="subprocess ssh: Connection refused\nFatal: unable to open repository\n"), NOW
+    )
+    assert (down["ok"], down["detail"]) == (False, "Fatal: unable to open repository")
+    empty = offsite_backup_finding(restic([]), NOW)
+    assert (empty["ok"], empty["detail"]) == (False, "no snapshot of this host in the repository")
+    assert not offsite_backup_finding({"rc": 0, "stdout": "null"}, NOW)["ok"]
+    for bad in ({"rc": 0, "stdout": "not json"}, restic([{"time": "yesterday"}]), restic([{"id": "x"}])):
+        finding = offsite_backup_finding(bad, NOW)
+        assert not finding["ok"]
+        assert finding["detail"].startswith("unreadable restic snapshots output")
+
+
+def test_untagged_snapshot_without_a_short_id() -> None:
+    snapshot = {"time": "2026-11-26T11:00:00Z", "id": "abcdef0123456789"}
+    assert (
+        offsite_backup_finding(restic([snapshot]), NOW)["detail"]
+        == "newest snapshot abcdef01 (untagged), 1.0 h old, limit 26 h"
+    )
+
+
+@pytest.mark.parametrize("name", ["local_backup_finding", "offsite_backup_finding"])
+def test_bad_input_is_refused(name: str) -> None:
+    fn = FilterModule().filters()[name]
+    with pytest.raises(TypeError, match=name):
+        fn("not a result", NOW)
+    with pytest.raises(TypeError, match="seconds since the epoch"):
+        fn(found(), "noon")
