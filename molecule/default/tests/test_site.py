@@ -327,6 +327,39 @@ def test_backup_then_drop_then_restore_gives_every_row_back(host, run_playbook) 
     assert isinstance(json.loads(curl(peer(host), "-f", "/api/properties/")), list)
 
 
+def test_point_in_time_restore_through_the_playbook_then_the_app_serves(host, run_playbook) -> None:
+    host.check_output("pdezzy-backup nightly")  # a base backup
+    time.sleep(1.5)
+    host.check_output(f"{PSQL} \"INSERT INTO auth_group (name) SELECT 'pitr-' || n FROM generate_series(1, 40) n\"")
+    time.sleep(1.2)
+    target = host.check_output(
+        f"{PSQL} \"SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'\""
+    )
+    time.sleep(1.2)
+    host.check_output(f"{PSQL} \"DELETE FROM auth_group WHERE name LIKE 'pitr-%'\"")
+    started = time.monotonic()
+    result = run_playbook(RESTORE, {"restore_target_time": target})
+    print(f"point-in-time restore through playbooks/restore.yml: {time.monotonic() - started:.0f} s")
+    assert result.returncode == 0, result.output
+    assert "-pre-restore.dump" in result.output  # the safety backup was taken first
+    assert f"database: restored to {target[:19]}" in result.output
+    assert_no_secret(result.output, SECRETS)
+    assert host.check_output(f"{PSQL} \"SELECT count(*) FROM auth_group WHERE name LIKE 'pitr-%'\"") == "40"
+    # The app serves from the restored database once its connections are back.
+    client = peer(host)
+    for _ in range(30):
+        if (
+            client.run(
+                f"curl -sf --cacert /root/pebble-root.pem --resolve {DOMAIN}:443:{vps_address(client)} "
+                f"-o /dev/null https://{DOMAIN}/api/properties/"
+            ).rc
+            == 0
+        ):
+            break
+        time.sleep(1)
+    assert isinstance(json.loads(curl(peer(host), "-f", "/api/properties/")), list)
+
+
 def test_a_failed_nightly_backup_raises_the_alert(host) -> None:
     """The backup refuses while another holds the lock; its unit fails and the alert hook reports it."""
     report = "/var/tmp/pdezzy-alert-pdezzy-backup.service.txt"

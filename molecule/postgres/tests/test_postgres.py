@@ -261,3 +261,15 @@ def test_a_rotated_app_password_is_set_and_the_old_one_refused(host, run_playboo
     assert through_pgbouncer(host, "select 1").rc != 0
     assert run_playbook(CONVERGE).returncode == 0
     assert through_pgbouncer(host, "select 1").rc == 0
+
+
+def test_finished_wal_segments_are_archived_to_the_host(host) -> None:
+    assert psql(host, "show archive_mode").stdout.strip() == "on"
+    assert psql(host, "show archive_timeout").stdout.strip() == "1min"
+    segment = psql(host, "select pg_walfile_name(pg_switch_wal())").stdout.strip()
+    for _ in range(60):
+        if host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists:
+            break
+        time.sleep(0.5)
+    assert host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists
+    assert psql(host, "select failed_count from pg_stat_archiver").stdout.strip() == "0"
