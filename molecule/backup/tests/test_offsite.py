@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,7 @@ def test_health_rows_give_the_age_of_the_newest_local_and_off_host_backup(host, 
     assert fresh.returncode == 0, fresh.output
     assert f"PASS {LOCAL_ROW} newest {dump}, 0.0 h old, limit 26 h" in fresh.output
     assert f"PASS {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual), 0.0 h old, limit 26 h" in fresh.output
+    assert "PASS WAL archive archiving " in fresh.output
     assert "changed=0" in fresh.output
     # Under a tighter limit both are too old.
     stale = run_playbook(HEALTH, {"backup_health_max_age_hours": 0.0001, "backup_health_max_offsite_age_hours": 0.0001})
@@ -169,11 +171,36 @@ def test_health_fails_without_a_local_backup_or_a_reachable_repository(host, run
     assert run_playbook(HEALTH).returncode == 0
 
 
+def test_health_fails_while_the_wal_archive_refuses_segments(host, run_playbook) -> None:
+    psql = "docker exec postgres psql -X -U pdezzy -d pdezzy -At -c"
+    host.check_output("chmod 0500 /var/lib/pdezzy-wal")
+    try:
+        host.check_output(
+            f'{psql} "CREATE TABLE IF NOT EXISTS archive_probe (n int); INSERT INTO archive_probe VALUES (1)"'
+        )
+        segment = host.check_output(f'{psql} "SELECT pg_walfile_name(pg_switch_wal())"')
+        time.sleep(3)  # the archiver tries, and fails
+        result = run_playbook(HEALTH)
+    finally:
+        host.check_output("chmod 0700 /var/lib/pdezzy-wal")
+    assert result.returncode != 0
+    assert f"FAIL WAL archive archiving failing: {segment} not archived" in result.output, result.output
+    # It catches up by itself (the archiver retries), and the row turns green.
+    for _ in range(60):
+        if host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists:
+            break
+        time.sleep(1)
+    again = run_playbook(HEALTH)
+    assert again.returncode == 0, again.output
+    assert "PASS WAL archive archiving " in again.output
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         ({"backup_health_max_age_hours": 0}, "backup_health_max_age_hours and backup_health_max_offsite_age_hours"),
         ({"backup_health_max_offsite_age_hours": "a day"}, "backup_health_max_offsite_age_hours"),
+        ({"backup_health_max_wal_lag_minutes": -1}, "backup_health_max_wal_lag_minutes minutes above 0"),
     ],
 )
 def test_bad_health_thresholds_are_refused(run_playbook, extra: dict, message: str) -> None:

@@ -114,14 +114,15 @@ def test_health_check_playbook_is_green(host, run_playbook) -> None:
     assert result.returncode == 0, result.output
     # nginx, postgres, redis, pgbouncer, app-1, app-2 (running, health, ports), the app's answer
     # through nginx, the certificate, the redirect, Django's database query, the pools, the
-    # WebSocket, disk, the newest backup and the two loopback ports.
-    assert assert_all_passed(result.output) == 27
+    # WebSocket, disk, the newest backup, WAL archiving and the two loopback ports.
+    assert assert_all_passed(result.output) == 28
     for row in (
         "PASS https://pdezzy.test/admin/login/ app",
         "PASS app-1 database postgresql at pgbouncer:6432",
         "PASS pgbouncer pool",
         "PASS wss://pdezzy.test/ws/chat/health/ websocket",
         "PASS /var/backups/pdezzy backup age newest db-",
+        "PASS WAL archive archiving ",
     ):
         assert row in result.output, row
 
@@ -459,7 +460,7 @@ def test_health_check_sees_the_database_behind_the_app(host, run_playbook) -> No
             break
         time.sleep(3)
     print(f"PostgreSQL back to a green health check: {time.monotonic() - started:.0f} s")
-    assert assert_all_passed(result.output) == 27
+    assert assert_all_passed(result.output) == 28
 
 
 def test_the_stack_comes_back_by_itself_after_the_vps_restarts(host, run_playbook) -> None:
@@ -475,4 +476,4 @@ def test_the_stack_comes_back_by_itself_after_the_vps_restarts(host, run_playboo
     assert result is not None
     assert result.returncode == 0, result.output
     print(f"VPS restart to a green health check: {elapsed:.0f} s")
-    assert assert_all_passed(result.output) == 27
+    assert assert_all_passed(result.output) == 28

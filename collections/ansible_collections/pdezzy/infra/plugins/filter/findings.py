@@ -442,6 +442,51 @@ def offsite_backup_finding(result: Any, now: Any, max_hours: Any = 26, name: str
     return _age_finding(name, "off-host copy", clock - taken.timestamp(), what, max_hours)
 
 
+def _minutes(seconds: float) -> str:
+    return f"{max(seconds, 0) / 60:.1f} min"
+
+
+def wal_archive_finding(result: Any, now: Any, max_minutes: Any = 5, name: str = "WAL archive") -> dict[str, Any]:
+    """PostgreSQL's archiver as one JSON object (``pg_stat_archiver``, the ``.ready`` files of
+    ``pg_ls_archive_statusdir()`` and ``archive_mode``): fails when archiving is off, when its
+    latest attempt failed, or when a finished segment has waited ``max_minutes`` or more."""
+    result = _command_result(result, "wal_archive_finding")
+    clock = _clock(now, "wal_archive_finding")
+    if result.get("rc") != 0:
+        lines = [line.strip() for line in _error_text(result).splitlines() if line.strip()]
+        return _finding(name, "archiving", False, (lines[-1] if lines else "no answer")[:200])
+    try:
+        state = json.loads(str(result.get("stdout") or ""))
+        ready, limit = int(state["ready"]), float(max_minutes) * 60
+        archived, failed = state.get("last_archived"), state.get("last_failed")
+    except (ValueError, KeyError, TypeError) as error:
+        return _finding(name, "archiving", False, f"unreadable archiver state ({error})"[:200])
+    if state.get("archive_mode") not in ("on", "always"):
+        return _finding(name, "archiving", False, f"archive_mode is {state.get('archive_mode')}: no WAL is archived")
+    if failed is not None and (archived is None or float(failed) > float(archived)):
+        return _finding(
+            name,
+            "archiving",
+            False,
+            f"failing: {state.get('last_failed_wal')} not archived, last attempt "
+            f"{_minutes(clock - float(failed))} ago, {ready} segment(s) waiting (PostgreSQL's log says why)",
+        )
+    last = (
+        f"last archived {state.get('last_archived_wal')} {_minutes(clock - float(archived))} ago"
+        if archived is not None
+        else "nothing archived yet"
+    )
+    if not ready:
+        return _finding(name, "archiving", True, f"no segment waiting; {last}")
+    waited = clock - float(state["oldest_ready"])
+    return _finding(
+        name,
+        "archiving",
+        waited < limit,
+        f"{ready} segment(s) waiting, the oldest for {_minutes(waited)}, limit {float(max_minutes):g} min; {last}",
+    )
+
+
 class FilterModule:
     """Ansible filter plugin entry point."""
 
@@ -460,4 +505,5 @@ class FilterModule:
             "disk_finding": disk_finding,
             "local_backup_finding": local_backup_finding,
             "offsite_backup_finding": offsite_backup_finding,
+            "wal_archive_finding": wal_archive_finding,
         }

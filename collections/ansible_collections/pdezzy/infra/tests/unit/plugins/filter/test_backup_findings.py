@@ -7,6 +7,7 @@ from ansible_collections.pdezzy.infra.plugins.filter.findings import (
     FilterModule,
     local_backup_finding,
     offsite_backup_finding,
+    wal_archive_finding,
 )
 
 # 2026-11-26T12:00:00Z
@@ -125,7 +126,66 @@ def test_untagged_snapshot_without_a_short_id() -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["local_backup_finding", "offsite_backup_finding"])
+# psql's output for the health check's archiver query (PostgreSQL 15), archiving healthy, failing,
+# and behind. The clock (NOW) is 12:00:00Z; 1795694340 is 11:59:00Z.
+ARCHIVER_OK = (
+    '{"ready" : 0, "oldest_ready" : null, "last_archived_wal" : "00000002000000000000000B", '
+    '"last_archived" : 1795694340.042709, "failed_count" : 0, "last_failed_wal" : null, '
+    '"last_failed" : null, "archive_mode" : "on"}'
+)
+ARCHIVER_FAILING = (
+    '{"ready" : 2, "oldest_ready" : 1795694100.000000, "last_archived_wal" : "00000002000000000000000B", '
+    '"last_archived" : 1795693800.042709, "failed_count" : 5, "last_failed_wal" : "00000002000000000000000C", '
+    '"last_failed" : 1795694340.586339, "archive_mode" : "on"}'
+)
+ARCHIVER_RECOVERED = ARCHIVER_FAILING.replace('"last_archived" : 1795693800.042709', '"last_archived" : 1795694370.5')
+
+
+def archiver(stdout: str, rc: int = 0, stderr: str = "") -> dict:
+    return {"rc": rc, "stdout": stdout, "stderr": stderr}
+
+
+def test_wal_archive_healthy() -> None:
+    finding = wal_archive_finding(archiver(ARCHIVER_OK), NOW)
+    assert finding == {
+        "name": "WAL archive",
+        "check": "archiving",
+        "ok": True,
+        "detail": "no segment waiting; last archived 00000002000000000000000B 1.0 min ago",
+    }
+
+
+def test_wal_archive_failing_or_off() -> None:
+    failing = wal_archive_finding(archiver(ARCHIVER_FAILING), NOW)
+    assert not failing["ok"]
+    assert failing["detail"] == (
+        "failing: 00000002000000000000000C not archived, last attempt 1.0 min ago, 2 segment(s) waiting "
+        "(PostgreSQL's log says why)"
+    )
+    off = wal_archive_finding(archiver(ARCHIVER_OK.replace('"on"', '"off"')), NOW)
+    assert (off["ok"], off["detail"]) == (False, "archive_mode is off: no WAL is archived")
+
+
+def test_wal_archive_lag_counts_from_the_oldest_waiting_segment() -> None:
+    # Archiving works again, two segments still wait: 5 min for the oldest.
+    behind = wal_archive_finding(archiver(ARCHIVER_RECOVERED), NOW, max_minutes=5)
+    assert not behind["ok"]
+    assert behind["detail"].startswith("2 segment(s) waiting, the oldest for 5.0 min, limit 5 min; last archived")
+    assert wal_archive_finding(archiver(ARCHIVER_RECOVERED), NOW, max_minutes="10")["ok"]
+
+
+def test_wal_archive_unreadable_or_failed_query() -> None:
+    down = wal_archive_finding(archiver("", rc=2, stderr="psql: error: connection refused\n"), NOW)
+    assert (down["ok"], down["detail"]) == (False, "psql: error: connection refused")
+    for stdout in ("", "not json", '{"archive_mode": "on"}'):
+        finding = wal_archive_finding(archiver(stdout), NOW)
+        assert not finding["ok"]
+        assert finding["detail"].startswith("unreadable archiver state")
+    none_yet = ARCHIVER_OK.replace('"last_archived" : 1795694340.042709', '"last_archived" : null')
+    assert wal_archive_finding(archiver(none_yet), NOW)["detail"] == "no segment waiting; nothing archived yet"
+
+
+@pytest.mark.parametrize("name", ["local_backup_finding", "offsite_backup_finding", "wal_archive_finding"])
 def test_bad_input_is_refused(name: str) -> None:
     fn = FilterModule().filters()[name]
     with pytest.raises(TypeError, match=name):
