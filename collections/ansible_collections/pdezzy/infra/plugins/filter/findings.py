@@ -412,6 +412,12 @@ def local_backup_finding(result: Any, now: Any, max_hours: Any = 26, name: str =
     )
 
 
+def _last_error_line(result: Mapping[str, Any]) -> str:
+    """A failed command's last word (its last non-empty line of stderr, or the module's message)."""
+    lines = [line.strip() for line in _error_text(result).splitlines() if line.strip()]
+    return (lines[-1] if lines else "no answer")[:200]
+
+
 def _snapshot_time(text: str) -> datetime:
     """restic's RFC 3339 time (nanoseconds, Z or an offset) as an aware datetime."""
     match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", text.strip())
@@ -427,8 +433,7 @@ def offsite_backup_finding(result: Any, now: Any, max_hours: Any = 26, name: str
     result = _command_result(result, "offsite_backup_finding")
     clock = _clock(now, "offsite_backup_finding")
     if result.get("rc") != 0:
-        lines = [line.strip() for line in _error_text(result).splitlines() if line.strip()]
-        return _finding(name, "off-host copy", False, (lines[-1] if lines else "no answer")[:200])
+        return _finding(name, "off-host copy", False, _last_error_line(result))
     try:
         snapshots = json.loads(str(result.get("stdout") or "null")) or []
         times = [(_snapshot_time(snapshot["time"]), snapshot) for snapshot in snapshots]
@@ -453,8 +458,7 @@ def wal_archive_finding(result: Any, now: Any, max_minutes: Any = 5, name: str =
     result = _command_result(result, "wal_archive_finding")
     clock = _clock(now, "wal_archive_finding")
     if result.get("rc") != 0:
-        lines = [line.strip() for line in _error_text(result).splitlines() if line.strip()]
-        return _finding(name, "archiving", False, (lines[-1] if lines else "no answer")[:200])
+        return _finding(name, "archiving", False, _last_error_line(result))
     try:
         state = json.loads(str(result.get("stdout") or ""))
         ready, limit = int(state["ready"]), float(max_minutes) * 60
