@@ -18,6 +18,7 @@ CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
 HEALTH = Path(__file__).resolve().parents[1] / "health.yml"
 LOCAL_ROW = "/var/backups/pdezzy backup age"
 OFFSITE_ROW = "sftp:restic@peer-backup:/srv/restic/pdezzy off-host copy"
+OFFSITE_WAL_ROW = "sftp:restic@peer-backup:/srv/restic/pdezzy off-host WAL"
 DIR = "/var/backups/pdezzy"
 REPO = "/srv/restic/pdezzy"
 
@@ -137,7 +138,38 @@ def test_bad_off_host_settings_are_refused_with_nothing_changed(host, run_playbo
     assert host.check_output("sha256sum /etc/pdezzy-restic/env /usr/local/sbin/pdezzy-backup") == before
 
 
+def test_the_wal_archive_is_shipped_off_the_host_every_few_minutes(host) -> None:
+    assert host.check_output("systemctl is-enabled pdezzy-wal-offsite.timer") == "enabled"
+    assert host.file("/etc/systemd/system/pdezzy-wal-offsite.timer").contains(r"^OnCalendar=\*:0/5$")
+    psql = "docker exec postgres psql -X -U pdezzy -d pdezzy -At -c"
+    host.check_output(f'{psql} "CREATE TABLE IF NOT EXISTS shipped (n int); INSERT INTO shipped VALUES (1)"')
+    segment = host.check_output(f'{psql} "SELECT pg_walfile_name(pg_switch_wal())"')
+    for _ in range(60):
+        if host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists:
+            break
+        time.sleep(0.5)
+    host.check_output("systemctl start pdezzy-wal-offsite.service")
+    host.check_output("rm -rf /tmp/wal-offsite && pdezzy-restic restore latest --tag wal --target /tmp/wal-offsite")
+    assert host.file(f"/tmp/wal-offsite/var/lib/pdezzy-wal/{segment}.gz").exists
+    assert (
+        host.check_output(f"cmp /tmp/wal-offsite/var/lib/pdezzy-wal/{segment}.gz /var/lib/pdezzy-wal/{segment}.gz")
+        == ""
+    )
+
+
+def test_one_restic_at_a_time_and_reads_without_a_lock_pass(host) -> None:
+    holder = host.run("systemd-run --unit pdezzy-test-restic-lock flock /run/lock/pdezzy-restic.lock sleep 30")
+    assert holder.rc == 0, holder.stderr
+    try:
+        time.sleep(1)
+        assert host.run("timeout 5 pdezzy-restic snapshots --json").rc == 124  # waits its turn
+        assert host.run("timeout 60 pdezzy-restic --no-lock snapshots --json").rc == 0
+    finally:
+        host.run("systemctl stop pdezzy-test-restic-lock")
+
+
 def test_health_rows_give_the_age_of_the_newest_local_and_off_host_backup(host, run_playbook) -> None:
+    host.check_output("systemctl start pdezzy-wal-offsite.service")
     host.check_output("pdezzy-backup manual")
     dump = newest(host, "-manual.dump")
     (latest,) = json.loads(host.check_output("pdezzy-restic snapshots --json --tag manual --latest 1"))
@@ -146,12 +178,21 @@ def test_health_rows_give_the_age_of_the_newest_local_and_off_host_backup(host, 
     assert f"PASS {LOCAL_ROW} newest {dump}, 0.0 h old, limit 26 h" in fresh.output
     assert f"PASS {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual), 0.0 h old, limit 26 h" in fresh.output
     assert "PASS WAL archive archiving " in fresh.output
+    assert f"PASS {OFFSITE_WAL_ROW} newest snapshot " in fresh.output
     assert "changed=0" in fresh.output
     # Under a tighter limit both are too old.
-    stale = run_playbook(HEALTH, {"backup_health_max_age_hours": 0.0001, "backup_health_max_offsite_age_hours": 0.0001})
+    stale = run_playbook(
+        HEALTH,
+        {
+            "backup_health_max_age_hours": 0.0001,
+            "backup_health_max_offsite_age_hours": 0.0001,
+            "backup_health_max_offsite_wal_age_minutes": 0.001,
+        },
+    )
     assert stale.returncode != 0
     assert f"FAIL {LOCAL_ROW} newest {dump}, 0.0 h old, limit 0.0001 h" in stale.output
     assert f"FAIL {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual)" in stale.output
+    assert re.search(rf"FAIL {re.escape(OFFSITE_WAL_ROW)} newest snapshot \w+ \(wal\), [0-9.]+ min old", stale.output)
 
 
 def test_health_fails_without_a_local_backup_or_a_reachable_repository(host, run_playbook) -> None:
@@ -167,6 +208,7 @@ def test_health_fails_without_a_local_backup_or_a_reachable_repository(host, run
     assert f"FAIL {LOCAL_ROW} no database backup yet (playbooks/backup.yml takes one now)" in result.output
     # restic's own last word on it.
     assert re.search(rf"FAIL {re.escape(OFFSITE_ROW)} Fatal: \S", result.output), result.output
+    assert re.search(rf"FAIL {re.escape(OFFSITE_WAL_ROW)} Fatal: \S", result.output), result.output
     assert_no_secret(result.output, secrets())
     assert run_playbook(HEALTH).returncode == 0
 
@@ -200,7 +242,7 @@ def test_health_fails_while_the_wal_archive_refuses_segments(host, run_playbook)
     [
         ({"backup_health_max_age_hours": 0}, "backup_health_max_age_hours and backup_health_max_offsite_age_hours"),
         ({"backup_health_max_offsite_age_hours": "a day"}, "backup_health_max_offsite_age_hours"),
-        ({"backup_health_max_wal_lag_minutes": -1}, "backup_health_max_wal_lag_minutes minutes above 0"),
+        ({"backup_health_max_wal_lag_minutes": -1}, "backup_health_max_offsite_wal_age_minutes minutes above 0"),
     ],
 )
 def test_bad_health_thresholds_are_refused(run_playbook, extra: dict, message: str) -> None:

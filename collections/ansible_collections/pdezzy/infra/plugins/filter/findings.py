@@ -427,24 +427,39 @@ def _snapshot_time(text: str) -> datetime:
     return datetime.fromisoformat(match.group(1) + fraction + match.group(3).replace("Z", "+00:00"))
 
 
-def offsite_backup_finding(result: Any, now: Any, max_hours: Any = 26, name: str = "off-host") -> dict[str, Any]:
-    """``restic snapshots --json`` of this host: fails when restic fails, when there is no snapshot,
-    or when the newest was taken ``max_hours`` ago or more (``now``: the host's clock)."""
+def offsite_backup_finding(
+    result: Any, now: Any, max_hours: Any = 26, name: str = "off-host", kind: str = "backup"
+) -> dict[str, Any]:
+    """``restic snapshots --json`` of this host: fails when restic fails, when there is no snapshot
+    of the ``kind`` ("backup": the backups' snapshots; "wal": the WAL archive's, tagged wal), or
+    when the newest was taken ``max_hours`` ago or more (``now``: the host's clock)."""
     result = _command_result(result, "offsite_backup_finding")
     clock = _clock(now, "offsite_backup_finding")
+    if kind not in ("backup", "wal"):
+        raise TypeError(f"offsite_backup_finding: kind must be backup or wal, got {kind!r}")
+    check = "off-host copy" if kind == "backup" else "off-host WAL"
     if result.get("rc") != 0:
-        return _finding(name, "off-host copy", False, _last_error_line(result))
+        return _finding(name, check, False, _last_error_line(result))
     try:
         snapshots = json.loads(str(result.get("stdout") or "null")) or []
-        times = [(_snapshot_time(snapshot["time"]), snapshot) for snapshot in snapshots]
-    except (ValueError, KeyError, TypeError) as error:
-        return _finding(name, "off-host copy", False, f"unreadable restic snapshots output ({error})"[:200])
+        times = [
+            (_snapshot_time(snapshot["time"]), snapshot)
+            for snapshot in snapshots
+            if ("wal" in (snapshot.get("tags") or [])) == (kind == "wal")
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        return _finding(name, check, False, f"unreadable restic snapshots output ({error})"[:200])
     if not times:
-        return _finding(name, "off-host copy", False, "no snapshot of this host in the repository")
+        what = "backup" if kind == "backup" else "WAL archive"
+        return _finding(name, check, False, f"no {what} snapshot of this host in the repository")
     taken, newest = max(times, key=lambda pair: pair[0])
     tags = ",".join(newest.get("tags") or []) or "untagged"
     what = f"newest snapshot {newest.get('short_id') or str(newest.get('id', '?'))[:8]} ({tags})"
-    return _age_finding(name, "off-host copy", clock - taken.timestamp(), what, max_hours)
+    age = clock - taken.timestamp()
+    if kind == "wal":
+        limit = float(max_hours) * 60
+        return _finding(name, check, age / 60 < limit, f"{what}, {_minutes(age)} old, limit {limit:g} min")
+    return _age_finding(name, check, age, what, max_hours)
 
 
 def _minutes(seconds: float) -> str:

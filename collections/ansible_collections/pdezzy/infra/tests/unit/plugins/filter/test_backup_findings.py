@@ -110,12 +110,32 @@ def test_restic_failing_no_snapshot_or_bad_output_fails() -> None:
     )
     assert (down["ok"], down["detail"]) == (False, "Fatal: unable to open repository")
     empty = offsite_backup_finding(restic([]), NOW)
-    assert (empty["ok"], empty["detail"]) == (False, "no snapshot of this host in the repository")
+    assert (empty["ok"], empty["detail"]) == (False, "no backup snapshot of this host in the repository")
     assert not offsite_backup_finding({"rc": 0, "stdout": "null"}, NOW)["ok"]
     for bad in ({"rc": 0, "stdout": "not json"}, restic([{"time": "yesterday"}]), restic([{"id": "x"}])):
         finding = offsite_backup_finding(bad, NOW)
         assert not finding["ok"]
         assert finding["detail"].startswith("unreadable restic snapshots output")
+
+
+def test_wal_snapshots_are_judged_apart_from_the_backups() -> None:
+    wal = {"time": "2026-11-26T11:55:00Z", "tags": ["wal"], "short_id": "0a0b0c0d", "id": "0a0b0c0d" * 8}
+    snapshots = restic([*SNAPSHOTS, wal])
+    # The backups' row ignores the WAL snapshots (a fresh one would hide a stale nightly).
+    backup = offsite_backup_finding(snapshots, NOW, max_hours=8)
+    assert (backup["ok"], backup["check"]) == (False, "off-host copy")
+    shipped = offsite_backup_finding(snapshots, NOW, max_hours=0.25, kind="wal")
+    assert shipped == {
+        "name": "off-host",
+        "check": "off-host WAL",
+        "ok": True,
+        "detail": "newest snapshot 0a0b0c0d (wal), 5.0 min old, limit 15 min",
+    }
+    assert not offsite_backup_finding(snapshots, NOW, max_hours=5 / 60, kind="wal")["ok"]
+    none = offsite_backup_finding(restic(SNAPSHOTS), NOW, kind="wal")
+    assert (none["ok"], none["detail"]) == (False, "no WAL archive snapshot of this host in the repository")
+    with pytest.raises(TypeError, match="kind must be backup or wal"):
+        offsite_backup_finding(snapshots, NOW, kind="media")
 
 
 def test_untagged_snapshot_without_a_short_id() -> None:
