@@ -545,14 +545,39 @@ def crash(container: str) -> tuple[float, bool]:
     return until_green(start)
 
 
+def sql(query: str) -> str:
+    return vps(f'docker exec postgres psql -X -U pdezzy -d pdezzy -At -c "{query}"')
+
+
 def rows_total() -> float:
-    return float(vps(f'docker exec postgres psql -U pdezzy -d pdezzy -At -c "{COUNTS}"'))
+    return float(sql(COUNTS))
+
+
+def point_in_time_restore() -> tuple[float, float, float]:
+    """A base backup, rows written, a moment taken, more rows written and some deleted, then
+    restore.yml back to the moment: (seconds, rows of the moment missing after it, rows written
+    after the moment present after it)."""
+    vps("/usr/local/sbin/pdezzy-backup nightly")
+    time.sleep(1.5)
+    sql("CREATE TABLE IF NOT EXISTS bench_pitr (n serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())")
+    sql("INSERT INTO bench_pitr (at) SELECT clock_timestamp() FROM generate_series(1, 1000)")
+    time.sleep(1.2)
+    at_target = rows_total()
+    target = sql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+    time.sleep(1.2)
+    sql("INSERT INTO bench_pitr (at) SELECT clock_timestamp() FROM generate_series(1, 500)")
+    sql("DELETE FROM bench_pitr WHERE n % 10 = 0")
+    seconds, result = playbook("playbooks/restore.yml", "-e", json.dumps({"restore_target_time": target}))
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-3000:])
+    late = float(sql(f"SELECT count(*) FROM bench_pitr WHERE at > '{target}'"))
+    return seconds, at_target - (rows_total() - late), late
 
 
 def bench_recovery() -> list[Row]:
     converged_sandbox()
     app, db, restart, backup, restore = [], [], [], [], []
-    before, after = [], []
+    before, after, pitr, lost, late = [], [], [], [], []
     for i in range(RUNS):
         log(f"recovery: run {i + 1}/{RUNS}")
         app.append(crash("app-1"))
@@ -570,6 +595,10 @@ def bench_recovery() -> list[Row]:
             raise RuntimeError(result.stdout[-3000:])
         restore.append(seconds)
         after.append(rows_total())
+        seconds, missing, extra = point_in_time_restore()
+        pitr.append(seconds)
+        lost.append(missing)
+        late.append(extra)
     note = "health-check.yml red first: " + ", ".join("yes" if red else "no" for _, red in app + db + restart)
     return [
         row("recovery", "app-1 crash (SIGKILL) to green", [s for s, _ in app], "s", "each check run takes a few s"),
@@ -579,6 +608,15 @@ def bench_recovery() -> list[Row]:
         row("recovery", "restore.yml (safety backup + restore)", restore, "s"),
         row("recovery", "rows before backup", before, "rows"),
         row("recovery", "rows after restore", after, "rows", "equal to before"),
+        row(
+            "recovery",
+            "restore.yml -e restore_target_time (safety backup + PITR)",
+            pitr,
+            "s",
+            "newest base backup before the moment + WAL replay; PostgreSQL down meanwhile",
+        ),
+        row("recovery", "PITR: rows of the moment missing after", lost, "rows", "0 = exact"),
+        row("recovery", "PITR: rows written after the moment present after", late, "rows", "0 = exact"),
     ]
 
 
