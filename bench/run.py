@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,8 +43,11 @@ ADDRESS = CONSTANTS["SANDBOX_IP"]
 NETWORK = CONSTANTS["SANDBOX_NET"]
 DOMAIN = "pdezzy.test"
 PEER = "pdezzy-bench-peer"
-# The Debian release of the sandbox VPS (scripts/harness sandbox reads the same variable).
-SUITE = os.environ.get("PDEZZY_VPS_SUITE", "trixie")
+# The Debian release of the sandbox VPS: scripts/harness bench sets it (its default is the
+# harness's first VPS_SUITES entry) and scripts/harness sandbox reads the same variable.
+SUITE = os.environ["PDEZZY_VPS_SUITE"]
+# Debian's major version of each release the harness builds a VPS image of.
+DEBIAN_VERSIONS = {"bookworm": 12, "trixie": 13}
 VPS_IMAGE = f"pdezzy/vps:{SUITE}"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 WS_CLIENTS = 10
@@ -144,8 +148,9 @@ def role_packages() -> list[str]:
     base = yaml.safe_load((REPO / "roles/base/vars/main.yml").read_text())["__base_packages"]
     docker_defaults = yaml.safe_load((REPO / "roles/docker/defaults/main.yml").read_text())
     docker_vars = yaml.safe_load((REPO / "roles/docker/vars/main.yml").read_text())
-    # The role adds docker-cli on Debian 13 (__docker_distro_cli_packages).
-    cli = [] if SUITE == "bookworm" else ["docker-cli"]
+    # The role's own rule for the client package (docker-cli from Debian 13 on), with this VPS's facts.
+    facts = {"distribution": "Debian", "distribution_major_version": str(DEBIAN_VERSIONS[SUITE])}
+    cli = yaml.safe_load(jinja2.Template(docker_vars["__docker_distro_cli_packages"]).render(ansible_facts=facts))
     return base + docker_defaults["docker_distro_packages"] + cli + docker_vars["__docker_python_packages"]
 
 
