@@ -6,6 +6,7 @@ Runs after converge + idempotence (site.yml twice, the second run 0 changed).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -37,7 +38,14 @@ SECRETS = [
     "molecule-site-7d1e3b5f9a2c4e6081b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7",
     "molecule-smtp-password",
     "molecule-lone-wolf-key",
+    "molecule-site-restic-secret",
     ADMIN_PASSWORD,
+    # The body of the VPS's login key to the off-host repository.
+    *[
+        line
+        for line in (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "restic_id").read_text().splitlines()
+        if line and not line.startswith("-----")
+    ],
 ]
 # The spec's .env variables (architecture guide, "Environment Variables").
 CONTRACT = [
@@ -110,12 +118,14 @@ def test_health_check_playbook_is_green(host, run_playbook) -> None:
     assert first.returncode != 0
     assert "FAIL /var/backups/pdezzy backup age no database backup yet" in first.output, first.output
     assert run_playbook(BACKUP).returncode == 0
+    host.check_output("systemctl start pdezzy-wal-offsite.service")
     result = run_playbook(HEALTH)
     assert result.returncode == 0, result.output
     # nginx, postgres, redis, pgbouncer, app-1, app-2 (running, health, ports), the app's answer
     # through nginx, the certificate, the redirect, Django's database query, the pools, the
-    # WebSocket, disk, the newest backup, WAL archiving and the two loopback ports.
-    assert assert_all_passed(result.output) == 28
+    # WebSocket, disk, the newest backup, WAL archiving, the newest off-host backup and WAL copies,
+    # and the two loopback ports.
+    assert assert_all_passed(result.output) == 30
     for row in (
         "PASS https://pdezzy.test/admin/login/ app",
         "PASS app-1 database postgresql at pgbouncer:6432",
@@ -123,6 +133,8 @@ def test_health_check_playbook_is_green(host, run_playbook) -> None:
         "PASS wss://pdezzy.test/ws/chat/health/ websocket",
         "PASS /var/backups/pdezzy backup age newest db-",
         "PASS WAL archive archiving ",
+        "PASS sftp:restic@peer-default:/srv/restic/pdezzy off-host copy newest snapshot ",
+        "PASS sftp:restic@peer-default:/srv/restic/pdezzy off-host WAL newest snapshot ",
     ):
         assert row in result.output, row
 
@@ -460,7 +472,7 @@ def test_health_check_sees_the_database_behind_the_app(host, run_playbook) -> No
             break
         time.sleep(3)
     print(f"PostgreSQL back to a green health check: {time.monotonic() - started:.0f} s")
-    assert assert_all_passed(result.output) == 28
+    assert assert_all_passed(result.output) == 30
 
 
 def test_the_stack_comes_back_by_itself_after_the_vps_restarts(host, run_playbook) -> None:
@@ -476,4 +488,49 @@ def test_the_stack_comes_back_by_itself_after_the_vps_restarts(host, run_playboo
     assert result is not None
     assert result.returncode == 0, result.output
     print(f"VPS restart to a green health check: {elapsed:.0f} s")
-    assert assert_all_passed(result.output) == 28
+    assert assert_all_passed(result.output) == 30
+
+
+RECOVER = PROJECT / "playbooks" / "recover.yml"
+# What a lost VPS loses: the stack's containers, volumes, files, units and settings. (The engine's
+# image cache stays, as a registry mirror would serve the images again.)
+WIPE = (
+    "docker ps -aq | xargs -r docker rm -f && docker volume ls -q | xargs -r docker volume rm && "
+    "(systemctl stop 'pdezzy-*.timer' || true) && "
+    "rm -rf /var/backups/pdezzy /var/lib/pdezzy-wal /etc/pdezzy-restic /opt/pdezzy /usr/local/sbin/pdezzy-* "
+    "/usr/local/bin/pdezzy-* /etc/systemd/system/pdezzy-* && systemctl daemon-reload"
+)
+
+
+def test_disaster_recovery_onto_a_wiped_host_brings_every_row_and_file_back(host, run_playbook) -> None:
+    host.check_output(f"{MEDIA} sh -c 'mkdir -p /media/uploads && echo before-the-loss > /media/uploads/dr.txt'")
+    host.check_output("pdezzy-backup nightly")
+    # Written after the night: only the WAL archive's off-host copy has these rows.
+    host.check_output(f"{PSQL} \"INSERT INTO auth_group (name) SELECT 'dr-' || n FROM generate_series(1, 30) n\"")
+    segment = host.check_output(f'{PSQL} "SELECT pg_walfile_name(pg_switch_wal())"')
+    for _ in range(60):
+        if host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists:
+            break
+        time.sleep(0.5)
+    host.check_output("systemctl start pdezzy-wal-offsite.service")
+    before = table_counts(host)
+    media = host.check_output(f"{MEDIA} sh -c 'cd /media && find . -type f | sort | xargs sha256sum'")
+
+    host.check_output(WIPE)
+    assert host.run("docker volume ls -q").stdout.strip() == ""
+    started = time.monotonic()
+    result = run_playbook(RECOVER)
+    print(f"recover.yml onto the wiped host: {time.monotonic() - started:.0f} s")
+    assert result.returncode == 0, result.output
+    assert_no_secret(result.output, SECRETS)
+    after = table_counts(host)
+    print(f"rows before the loss: {sum(before.values())}, after the recovery: {sum(after.values())}")
+    assert after == before
+    assert host.check_output(f"{MEDIA} sh -c 'cd /media && find . -type f | sort | xargs sha256sum'") == media
+    health = run_playbook(HEALTH)
+    assert health.returncode == 0, health.output
+    # A second run finds a database and refuses, changing nothing.
+    again = run_playbook(RECOVER)
+    assert again.returncode != 0
+    assert "This host has a database already" in again.output
+    assert table_counts(host) == after
