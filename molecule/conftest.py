@@ -113,3 +113,16 @@ def task_timeline(output: str) -> list[str]:
         f"{clock} {name}"
         for name, clock in re.findall(r"TASK \[([^\]]+)\] \** ?\w+day \d+ \w+ \d{4} (\d\d:\d\d:\d\d)", output)
     ]
+
+
+def archive_wal(host: Any, archive: str = "/var/lib/pdezzy-wal", container: str = "postgres") -> str:
+    """Have PostgreSQL in ``container`` on ``host`` finish its WAL segment and wait until the
+    segment is in ``archive`` (gzipped); returns the segment's name."""
+    segment = host.check_output(
+        f"docker exec {container} psql -X -U pdezzy -d pdezzy -At -c 'SELECT pg_walfile_name(pg_switch_wal())'"
+    )
+    for _ in range(60):
+        if host.file(f"{archive}/{segment}.gz").exists:
+            return segment
+        time.sleep(0.5)
+    raise AssertionError(f"{segment} did not reach {archive} within 30 s")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from conftest import assert_no_secret, assert_refused, task_outcomes
+from conftest import archive_wal, assert_no_secret, assert_refused, task_outcomes
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -143,11 +143,7 @@ def test_the_wal_archive_is_shipped_off_the_host_every_few_minutes(host) -> None
     assert host.file("/etc/systemd/system/pdezzy-wal-offsite.timer").contains(r"^OnCalendar=\*:0/5$")
     psql = "docker exec postgres psql -X -U pdezzy -d pdezzy -At -c"
     host.check_output(f'{psql} "CREATE TABLE IF NOT EXISTS shipped (n int); INSERT INTO shipped VALUES (1)"')
-    segment = host.check_output(f'{psql} "SELECT pg_walfile_name(pg_switch_wal())"')
-    for _ in range(60):
-        if host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists:
-            break
-        time.sleep(0.5)
+    segment = archive_wal(host)
     host.check_output("systemctl start pdezzy-wal-offsite.service")
     host.check_output("rm -rf /tmp/wal-offsite && pdezzy-restic restore latest --tag wal --target /tmp/wal-offsite")
     assert host.file(f"/tmp/wal-offsite/var/lib/pdezzy-wal/{segment}.gz").exists

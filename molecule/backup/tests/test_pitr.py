@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import archive_wal
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -23,20 +24,10 @@ def bases(host) -> list[str]:
     return sorted(host.check_output(f"find {DIR} -maxdepth 1 -name 'base-*' -printf '%f\\n'").split())
 
 
-def archive_through(host, segment: str) -> None:
-    """Wait until ``segment`` (a WAL file name) is in the archive."""
-    for _ in range(60):
-        if host.file(f"{WAL}/{segment}.gz").exists:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"{segment} not archived: {sql(host, 'SELECT * FROM pg_stat_archiver')}")
-
-
 def test_every_finished_wal_segment_is_archived_gzipped(host) -> None:
     sql(host, "CREATE TABLE IF NOT EXISTS wal_probe (n int)")
     sql(host, "INSERT INTO wal_probe VALUES (1)")
-    segment = sql(host, "SELECT pg_walfile_name(pg_switch_wal())")
-    archive_through(host, segment)
+    segment = archive_wal(host)
     assert host.run(f"gunzip -t {WAL}/{segment}.gz").rc == 0
     assert host.check_output(f"gunzip -c {WAL}/{segment}.gz | wc -c") == str(16 * 1024 * 1024)
     assert sql(host, "SELECT failed_count FROM pg_stat_archiver") == "0"
@@ -47,7 +38,7 @@ def test_every_finished_wal_segment_is_archived_gzipped(host) -> None:
 def test_a_nightly_backup_takes_a_base_backup_and_trims_the_archive_to_the_oldest(host) -> None:
     for _ in range(4):
         sql(host, "INSERT INTO wal_probe VALUES (2)")
-        archive_through(host, sql(host, "SELECT pg_walfile_name(pg_switch_wal())"))
+        archive_wal(host)
         out = host.check_output("pdezzy-backup nightly")
         time.sleep(1)  # names carry the time to the second
     kept = bases(host)
@@ -91,9 +82,8 @@ def test_point_in_time_restore_keeps_what_was_committed_before_the_moment_only(h
     assert "restore_command" not in settings, settings
     assert "recovery.signal" not in host.check_output("docker exec postgres ls /var/lib/postgresql/data")
     sql(host, "INSERT INTO orders VALUES (1000)")
-    segment = sql(host, "SELECT pg_walfile_name(pg_switch_wal())")
+    segment = archive_wal(host)
     assert segment.startswith(f"{now:08X}")
-    archive_through(host, segment)
     host.check_output("docker restart postgres")
     host.check_output("for i in $(seq 60); do docker exec postgres pg_isready -q && break; sleep 1; done")
     assert sql(host, "SELECT count(*), pg_is_in_recovery() FROM orders") == "101|f"

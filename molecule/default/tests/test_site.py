@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import testinfra
-from conftest import HARNESS, assert_no_secret
+from conftest import HARNESS, archive_wal, assert_no_secret
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -507,11 +507,7 @@ def test_disaster_recovery_onto_a_wiped_host_brings_every_row_and_file_back(host
     host.check_output("pdezzy-backup nightly")
     # Written after the night: only the WAL archive's off-host copy has these rows.
     host.check_output(f"{PSQL} \"INSERT INTO auth_group (name) SELECT 'dr-' || n FROM generate_series(1, 30) n\"")
-    segment = host.check_output(f'{PSQL} "SELECT pg_walfile_name(pg_switch_wal())"')
-    for _ in range(60):
-        if host.file(f"/var/lib/pdezzy-wal/{segment}.gz").exists:
-            break
-        time.sleep(0.5)
+    archive_wal(host)
     host.check_output("systemctl start pdezzy-wal-offsite.service")
     before = table_counts(host)
     media = host.check_output(f"{MEDIA} sh -c 'cd /media && find . -type f | sort | xargs sha256sum'")
