@@ -55,8 +55,13 @@ SNAPSHOTS = [
 ]
 
 
+def command(stdout: str, rc: int = 0, stderr: str = "") -> dict:
+    """A registered command result, as the filters get it."""
+    return {"rc": rc, "stdout": stdout, "stderr": stderr}
+
+
 def restic(snapshots: object, rc: int = 0, stderr: str = "") -> dict:
-    return {"rc": rc, "stdout": json.dumps(snapshots) if rc == 0 else "", "stderr": stderr}
+    return command(json.dumps(snapshots) if rc == 0 else "", rc, stderr)
 
 
 def test_the_newest_local_dump_decides() -> None:
@@ -161,12 +166,8 @@ ARCHIVER_FAILING = (
 ARCHIVER_RECOVERED = ARCHIVER_FAILING.replace('"last_archived" : 1795693800.042709', '"last_archived" : 1795694370.5')
 
 
-def archiver(stdout: str, rc: int = 0, stderr: str = "") -> dict:
-    return {"rc": rc, "stdout": stdout, "stderr": stderr}
-
-
 def test_wal_archive_healthy() -> None:
-    finding = wal_archive_finding(archiver(ARCHIVER_OK), NOW)
+    finding = wal_archive_finding(command(ARCHIVER_OK), NOW)
     assert finding == {
         "name": "WAL archive",
         "check": "archiving",
@@ -176,33 +177,33 @@ def test_wal_archive_healthy() -> None:
 
 
 def test_wal_archive_failing_or_off() -> None:
-    failing = wal_archive_finding(archiver(ARCHIVER_FAILING), NOW)
+    failing = wal_archive_finding(command(ARCHIVER_FAILING), NOW)
     assert not failing["ok"]
     assert failing["detail"] == (
         "failing: 00000002000000000000000C not archived, last attempt 1.0 min ago, 2 segment(s) waiting "
         "(PostgreSQL's log says why)"
     )
-    off = wal_archive_finding(archiver(ARCHIVER_OK.replace('"on"', '"off"')), NOW)
+    off = wal_archive_finding(command(ARCHIVER_OK.replace('"on"', '"off"')), NOW)
     assert (off["ok"], off["detail"]) == (False, "archive_mode is off: no WAL is archived")
 
 
 def test_wal_archive_lag_counts_from_the_oldest_waiting_segment() -> None:
     # Archiving works again, two segments still wait: 5 min for the oldest.
-    behind = wal_archive_finding(archiver(ARCHIVER_RECOVERED), NOW, max_minutes=5)
+    behind = wal_archive_finding(command(ARCHIVER_RECOVERED), NOW, max_minutes=5)
     assert not behind["ok"]
     assert behind["detail"].startswith("2 segment(s) waiting, the oldest for 5.0 min, limit 5 min; last archived")
-    assert wal_archive_finding(archiver(ARCHIVER_RECOVERED), NOW, max_minutes="10")["ok"]
+    assert wal_archive_finding(command(ARCHIVER_RECOVERED), NOW, max_minutes="10")["ok"]
 
 
 def test_wal_archive_unreadable_or_failed_query() -> None:
-    down = wal_archive_finding(archiver("", rc=2, stderr="psql: error: connection refused\n"), NOW)
+    down = wal_archive_finding(command("", rc=2, stderr="psql: error: connection refused\n"), NOW)
     assert (down["ok"], down["detail"]) == (False, "psql: error: connection refused")
     for stdout in ("", "not json", '{"archive_mode": "on"}'):
-        finding = wal_archive_finding(archiver(stdout), NOW)
+        finding = wal_archive_finding(command(stdout), NOW)
         assert not finding["ok"]
         assert finding["detail"].startswith("unreadable archiver state")
     none_yet = ARCHIVER_OK.replace('"last_archived" : 1795694340.042709', '"last_archived" : null')
-    assert wal_archive_finding(archiver(none_yet), NOW)["detail"] == "no segment waiting; nothing archived yet"
+    assert wal_archive_finding(command(none_yet), NOW)["detail"] == "no segment waiting; nothing archived yet"
 
 
 @pytest.mark.parametrize("name", ["local_backup_finding", "offsite_backup_finding", "wal_archive_finding"])
