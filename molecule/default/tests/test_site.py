@@ -529,4 +529,5 @@ def test_disaster_recovery_onto_a_wiped_host_brings_every_row_and_file_back(host
     again = run_playbook(RECOVER)
     assert again.returncode != 0
     assert "This host has a database already" in again.output
+    assert_no_secret(again.output, SECRETS)
     assert table_counts(host) == after
