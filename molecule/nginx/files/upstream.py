@@ -22,8 +22,19 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "Upgrade")
             self.send_header("Sec-WebSocket-Accept", base64.b64encode(accept).decode())
             self.end_headers()
+            if self.path.startswith("/ws/hold/"):
+                # An open WebSocket: held until the client goes.
+                while self.rfile.read(1):
+                    pass
             self.close_connection = True
             return
+        self.echo()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.echo()
+
+    def echo(self) -> None:
         status = 404 if self.path.startswith("/missing") else 200
         body = json.dumps(
             {"replica": socket.gethostname(), "path": self.path, "headers": dict(self.headers), "padding": "x" * 512}

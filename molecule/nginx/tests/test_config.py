@@ -89,6 +89,29 @@ def test_basic_auth_for_staging(host, run_playbook) -> None:
     assert status_of(host) == 200
 
 
+def test_no_ocsp_stapling_unless_asked_for(host) -> None:
+    # Let's Encrypt's certificates name no OCSP responder any more.
+    assert not host.file(CONF).contains("ssl_stapling")
+
+
+def test_trusted_proxies_report_the_client_address(host, run_playbook) -> None:
+    """Behind a proxy of nginx_trusted_proxies (here this VPS itself), the app sees the address the
+    proxy reports; the rest of the forwarded list, written by the client, is dropped."""
+    echo = (
+        "curl -sk --resolve pdezzy.test:443:127.0.0.1 -H 'X-Forwarded-For: 198.51.100.7, 203.0.113.9' "
+        "https://pdezzy.test/api/echo/"
+    )
+    seen = json.loads(host.check_output(echo))["headers"]
+    assert seen["X-Forwarded-For"] == seen["X-Real-IP"] != "203.0.113.9"
+    result = run_playbook(CONVERGE, {"nginx_trusted_proxies": ["127.0.0.1/32", "172.16.0.0/12"]})
+    try:
+        assert result.returncode == 0, result.output
+        seen = json.loads(host.check_output(echo))["headers"]
+        assert (seen["X-Forwarded-For"], seen["X-Real-IP"]) == ("203.0.113.9", "203.0.113.9")
+    finally:
+        assert run_playbook(CONVERGE).returncode == 0
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -97,6 +120,13 @@ def test_basic_auth_for_staging(host, run_playbook) -> None:
         ({"nginx_content_security_policy": "default-src 'self';\nscript-src *"}, "must be one line"),
         ({"nginx_static_max_age": -1}, "must not be negative"),
         ({"nginx_ssl_stapling": "sometimes"}, "nginx_ssl_stapling"),
+        ({"nginx_trusted_proxies": ["10.0.0.0/33"]}, "nginx_trusted_proxies: not an address or CIDR: 10.0.0.0/33"),
+        ({"nginx_auth_rate_limit": "10/minute"}, "nginx_auth_rate_limit must read like 10r/m"),
+        ({"nginx_auth_rate_limit_paths": ["/api/token/", "/ws/"]}, "not /, /static/, /media/ or a WebSocket"),
+        ({"nginx_auth_rate_limit_paths": ["/login/", "/login/"]}, "(a path listed twice)"),
+        ({"nginx_ssl_ecdh_curve": "X25519 secp384r1"}, "nginx_ssl_ecdh_curve must be group names"),
+        ({"nginx_media_inline_extensions": [".png"]}, "lower-case extensions without the dot"),
+        ({"nginx_permissions_policy": 'camera=("x")'}, "nginx_permissions_policy must be one line"),
     ],
 )
 def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict, message: str) -> None:
