@@ -99,6 +99,23 @@ def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, 
     assert "DNS:www.pdezzy.test" in served(host, "-ext subjectAltName")
 
 
+def test_names_typed_otherwise_are_the_same_certificate(host, run_playbook) -> None:
+    """Upper case, a trailing dot or a repeated name change nothing: no new certificate, no new
+    lineage, the same nginx site."""
+    serial = served(host, "-serial")
+    typed = {
+        "certbot_domains": ["PDEZZY.test.", "WWW.Pdezzy.Test", "www.pdezzy.test"],
+        "nginx_domain": "Pdezzy.TEST",
+        "nginx_domain_aliases": ["www.pdezzy.test."],
+    }
+    result = run_playbook(CONVERGE, typed)
+    assert result.returncode == 0, result.output
+    assert "changed=0" in result.output, result.output
+    assert served(host, "-serial") == serial
+    live = host.check_output(f"ls {LE}/live").split()
+    assert [name for name in live if name.lower().startswith("pdezzy.test")] == ["pdezzy.test"], live
+
+
 def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbook) -> None:
     serial = served(host, "-serial")
     gateway = host.check_output("ip route | awk '/default/ {print $3}'")

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import testinfra
-from conftest import HARNESS, archive_wal, assert_no_secret
+from conftest import HARNESS, archive_wal, assert_no_secret, assert_refused
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -28,6 +28,7 @@ HEALTH = PROJECT / "playbooks" / "health-check.yml"
 PREFLIGHT = PROJECT / "playbooks" / "preflight.yml"
 BACKUP = PROJECT / "playbooks" / "backup.yml"
 RESTORE = PROJECT / "playbooks" / "restore.yml"
+EDGE = PROJECT / "playbooks" / "edge.yml"
 DOMAIN = "pdezzy.test"
 PSQL = "docker exec postgres psql -U pdezzy -d pdezzy -At -c"
 MEDIA = "docker run --rm -v pdezzy_media:/media python:3.11-slim"
@@ -197,6 +198,18 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
     assert "molecule-site-pg-secret" not in output
     assert "changed=0" in output
     assert host.check_output("sha256sum /opt/pdezzy/app/.env /opt/pdezzy/nginx/conf.d/pdezzy.conf") == before
+
+
+def test_the_domain_typed_otherwise_is_the_same_site(run_playbook) -> None:
+    # Upper case and trailing dots: the same nginx site, the same certificate (no re-issue).
+    result = run_playbook(EDGE, {"pdezzy_domain": "PDEZZY.Test.", "pdezzy_domain_aliases": ["WWW.pdezzy.test."]})
+    assert result.returncode == 0, result.output
+    assert re.search(r"vps-default : ok=\d+ changed=0 ", result.output), result.output
+
+
+def test_certbot_must_certify_the_names_nginx_serves(run_playbook) -> None:
+    result = run_playbook(EDGE, {"certbot_domains": ["pdezzy.test", "api.pdezzy.test"]})
+    assert_refused(result, "must name the same domains, the same one first")
 
 
 def test_api_answers_through_nginx_with_the_pebble_certificate(host) -> None:

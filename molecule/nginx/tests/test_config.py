@@ -89,6 +89,14 @@ def test_basic_auth_for_staging(host, run_playbook) -> None:
     assert status_of(host) == 200
 
 
+def test_names_typed_otherwise_change_nothing(host, run_playbook) -> None:
+    before = host.check_output(f"sha256sum {CONF}")
+    result = run_playbook(CONVERGE, {"nginx_domain": "PDEZZY.Test.", "nginx_domain_aliases": ["WWW.pdezzy.test"]})
+    assert result.returncode == 0, result.output
+    assert "changed=0" in result.output, result.output
+    assert host.check_output(f"sha256sum {CONF}") == before
+
+
 def test_no_ocsp_stapling_unless_asked_for(host) -> None:
     # Let's Encrypt's certificates name no OCSP responder any more.
     assert not host.file(CONF).contains("ssl_stapling")

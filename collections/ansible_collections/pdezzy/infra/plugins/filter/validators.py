@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DOMAIN = re.compile(rf"(?=.{{1,253}}\Z)(?:{_LABEL}\.)+[A-Za-z]{{2,63}}\Z")
+# The top-level label: letters, or an internationalised one in punycode (xn--p1ai).
+_DOMAIN = re.compile(rf"(?=.{{1,253}}\Z)(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}})\Z")
 
 
 def _invalid(entries: Any, filter_name: str, valid: Callable[[str], bool]) -> list[Any]:
