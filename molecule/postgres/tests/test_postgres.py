@@ -107,6 +107,24 @@ def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict
     assert inspect(host)["Id"] == old_id
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"postgres_password": "pasted-with-its-newline-0a\n"},
+        {"postgres_app_password": " leading-space-password-0b"},
+        {"postgres_app_password": "two-lines-of-password\nsecond-line-0c"},
+    ],
+)
+def test_a_secret_with_white_space_at_an_end_or_a_line_break_is_refused_unprinted(host, run_playbook, extra) -> None:
+    old_id = inspect(host)["Id"]
+    result = run_playbook(CONVERGE, extra)
+    ((name, value),) = extra.items()
+    assert_refused(result, f"{name}: white space at the start or the end, or a line break")
+    for part in value.split():
+        assert part not in result.output
+    assert inspect(host)["Id"] == old_id
+
+
 def test_short_password_is_not_logged(run_playbook) -> None:
     result = run_playbook(CONVERGE, {"postgres_password": "leakme"})
     assert result.returncode != 0

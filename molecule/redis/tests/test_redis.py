@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,12 @@ from testinfra.backend.base import CommandResult
 testinfra_hosts = ["ansible://vps"]
 
 CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
-PASSWORD = "molecule-redis-secret-123"
+PASSWORD = "molecule-redis/+@%:\"'\\secret-123"  # as converge.yml sets it
 
 
 def cli(host, command: str, password: str | None = PASSWORD) -> CommandResult:
     """redis-cli through the published port 127.0.0.1:6380, as a client on the VPS would."""
-    auth = f"-e REDISCLI_AUTH='{password}' " if password else ""
+    auth = f"-e REDISCLI_AUTH={shlex.quote(password)} " if password else ""
     return host.run(f"docker run --rm --network host {auth}redis:7-alpine redis-cli -h 127.0.0.1 -p 6380 {command}")
 
 
@@ -56,6 +57,24 @@ def test_published_on_loopback_only_and_healthy(host) -> None:
     assert PASSWORD not in json.dumps(state["Config"]["Env"]) + json.dumps(state["Config"]["Cmd"])
 
 
+def test_the_health_check_puts_the_password_on_no_command_line(host) -> None:
+    """The container's own health check command, run with a redis-cli that reports the arguments
+    it was given (what ps shows) and whether the password reached it through its environment."""
+    check = inspect(host)["Config"]["Healthcheck"]["Test"][1]
+    spy = (
+        "mkdir -p /tmp/spy && printf '%s\\n' '#!/bin/sh' 'echo \"args: $*\" > /tmp/spy/seen' "
+        '\'[ "$REDISCLI_AUTH" = "$(cat /usr/local/etc/redis/password)" ] && echo env-has-it >> /tmp/spy/seen\' '
+        "'echo PONG' > /tmp/spy/redis-cli && chmod +x /tmp/spy/redis-cli"
+    )
+    host.check_output(f"docker exec redis sh -c {shlex.quote(spy)}")
+    try:
+        host.check_output(f"docker exec -e PATH=/tmp/spy:/usr/local/bin:/usr/bin:/bin redis sh -c {shlex.quote(check)}")
+        seen = host.check_output("docker exec redis cat /tmp/spy/seen").splitlines()
+    finally:
+        host.run("docker exec redis rm -rf /tmp/spy")
+    assert seen == ["args: ping", "env-has-it"], seen
+
+
 def test_config_file_is_private(host) -> None:
     conf = host.file("/opt/pdezzy/redis/redis.conf")
     assert conf.mode == 0o400
@@ -85,6 +104,7 @@ def test_a_key_survives_a_restart_and_a_recreation(host, run_playbook) -> None:
     [
         ({"redis_password": ""}, "redis_password must be set from the vault"),
         ({"redis_password": "short"}, "redis_password must be set from the vault"),
+        ({"redis_password": "long-enough-password-but\n"}, "redis_password must be set from the vault"),
         ({"redis_maxmemory": "lots"}, "redis_maxmemory: 'lots' is not a size"),
         ({"redis_maxmemory_policy": "evict-everything"}, "redis_maxmemory_policy"),
     ],

@@ -42,8 +42,20 @@ def invalid_domains(entries: Any) -> list[Any]:
     return _invalid(entries, "invalid_domains", lambda entry: _DOMAIN.match(entry) is not None)
 
 
+def untidy_secrets(secrets: Any) -> list[str]:
+    """Return the names, in ``secrets`` (name: value), of the string values with white space at
+    either end or a line break anywhere: a secret pasted with its newline, or two lines."""
+    if not isinstance(secrets, dict):
+        raise TypeError(f"untidy_secrets expects a mapping of names to values, got {type(secrets).__name__}")
+    return [
+        name
+        for name, value in secrets.items()
+        if isinstance(value, str) and (value != value.strip() or "\n" in value or "\r" in value)
+    ]
+
+
 class FilterModule:
     """Ansible filter plugin entry point."""
 
     def filters(self) -> dict[str, Any]:
-        return {"invalid_cidrs": invalid_cidrs, "invalid_domains": invalid_domains}
+        return {"invalid_cidrs": invalid_cidrs, "invalid_domains": invalid_domains, "untidy_secrets": untidy_secrets}
