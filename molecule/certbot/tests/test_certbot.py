@@ -27,6 +27,12 @@ def peer(host) -> testinfra.host.Host:
     return testinfra.get_host("ansible://peer-certbot", ansible_inventory=host.backend.ansible_inventory)
 
 
+def last_run_output(host) -> str:
+    """What the renewal service's latest run printed."""
+    invocation = host.check_output("systemctl show -P InvocationID pdezzy-certbot-renew.service")
+    return host.check_output(f"journalctl -o cat _SYSTEMD_INVOCATION_ID={invocation}")
+
+
 def test_the_served_certificate_is_the_one_pebble_issued(host) -> None:
     assert "Pebble Intermediate CA" in served(host, "-issuer")
     names = served(host, "-ext subjectAltName")
@@ -75,6 +81,29 @@ def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(hos
     print(f"request loop across the renewal reload: {ok} sent OK, {len(failures)} failed")
     assert ok > 20
     assert failures == []
+
+
+def test_a_renewal_whose_reload_fails_fails_and_the_next_run_reloads(host) -> None:
+    serial = served(host, "-serial")
+    broken = "/opt/pdezzy/nginx/conf.d/zz-broken.conf"  # nginx -t refuses it, so no reload happens
+    host.check_output(f"echo 'bogus_directive on;' > {broken}")
+    try:
+        renew = host.run("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")
+        assert renew.rc != 0
+        assert "nginx did not reload after 3 attempts" in renew.stderr, renew.stdout + renew.stderr
+        assert served(host, "-serial") == serial  # the previous certificate, still served
+        # The timer's run of the same state fails too, so its OnFailure= alert fires.
+        assert host.run("systemctl start pdezzy-certbot-renew.service").rc != 0
+        assert host.check_output("systemctl show -P Result pdezzy-certbot-renew.service") == "exit-code"
+        assert host.check_output("systemctl show -P OnFailure pdezzy-certbot-renew.service").startswith("pdezzy-alert@")
+    finally:
+        host.check_output(f"rm -f {broken}")
+    # Nothing is due now, yet the next run reloads nginx onto the certificate renewed before.
+    host.check_output("systemctl start pdezzy-certbot-renew.service")
+    assert "nginx reloaded and serves it" in last_run_output(host)
+    assert served(host, "-serial") != serial
+    host.check_output("systemctl start pdezzy-certbot-renew.service")
+    assert "nothing renewed" in last_run_output(host)
 
 
 def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, run_playbook) -> None:
