@@ -5,6 +5,7 @@ Runs after converge + idempotence (site.yml twice, the second run 0 changed).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -144,6 +145,28 @@ def test_health_check_playbook_is_green(host, run_playbook) -> None:
         "PASS sftp:restic@peer-default:/srv/restic/pdezzy off-host WAL newest snapshot ",
     ):
         assert row in result.output, row
+
+
+def test_the_health_check_logs_in_to_a_site_behind_basic_auth(host, run_playbook) -> None:
+    staging = {
+        "nginx_basic_auth_enabled": True,
+        "nginx_basic_auth_users": [{"name": "qa", "password": "staging-basic-pw-0e"}],
+    }
+    edge = run_playbook(EDGE, staging, "--tags", "nginx")
+    try:
+        assert edge.returncode == 0, edge.output
+        assert curl(peer(host), "-o /dev/null -w '%{http_code}'", "/api/properties/") == "401"
+        health = run_playbook(HEALTH, staging)
+        assert health.returncode == 0, health.output
+        assert assert_all_passed(health.output) == 30
+        for output in (edge.output, health.output):
+            assert "staging-basic-pw-0e" not in output
+            assert base64.b64encode(b"qa:staging-basic-pw-0e").decode() not in output
+            assert_no_secret(output, SECRETS)
+    finally:
+        back = run_playbook(EDGE, None, "--tags", "nginx")
+        assert back.returncode == 0, back.output
+    assert curl(peer(host), "-o /dev/null -w '%{http_code}'", "/api/properties/") == "200"
 
 
 def test_preflight_on_the_converged_site_passes_and_changes_nothing(run_playbook) -> None:

@@ -74,13 +74,13 @@ def test_a_valid_change_is_applied_with_a_reload_not_a_restart(host, run_playboo
 
 
 def test_basic_auth_for_staging(host, run_playbook) -> None:
-    extra = {"nginx_basic_auth_enabled": True, "nginx_basic_auth_users": [{"name": "qa", "password": "qa-pass-123"}]}
+    extra = {"nginx_basic_auth_enabled": True, "nginx_basic_auth_users": [{"name": "qa", "password": "qa-pass-12345"}]}
     result = run_playbook(CONVERGE, extra)
     assert result.returncode == 0, result.output
-    assert "qa-pass-123" not in result.output
+    assert "qa-pass-12345" not in result.output
     assert status_of(host) == 401
     authed = host.check_output(
-        "curl -sk -u qa:qa-pass-123 -o /dev/null -w '%{http_code}' "
+        "curl -sk -u qa:qa-pass-12345 -o /dev/null -w '%{http_code}' "
         "--resolve pdezzy.test:443:127.0.0.1 https://pdezzy.test/api/x/"
     )
     assert authed == "200"
@@ -128,6 +128,15 @@ def test_trusted_proxies_report_the_client_address(host, run_playbook) -> None:
         ({"nginx_content_security_policy": "default-src 'self';\nscript-src *"}, "must be one line"),
         ({"nginx_static_max_age": -1}, "must not be negative"),
         ({"nginx_ssl_stapling": "sometimes"}, "nginx_ssl_stapling"),
+        (
+            {"nginx_basic_auth_enabled": True, "nginx_basic_auth_users": [{"name": "qa", "password": "REPLACE-ME"}]},
+            "nginx_basic_auth_users (users: qa): basic auth needs at least one user",
+        ),
+        (
+            {"nginx_basic_auth_enabled": True, "nginx_basic_auth_users": [{"name": "qa", "password": "short-pw"}]},
+            "a password of 12 or more characters",
+        ),
+        ({"nginx_basic_auth_enabled": True}, "nginx_basic_auth_users (users: none)"),
         ({"nginx_trusted_proxies": ["10.0.0.0/33"]}, "nginx_trusted_proxies: not an address or CIDR: 10.0.0.0/33"),
         ({"nginx_auth_rate_limit": "10/minute"}, "nginx_auth_rate_limit must read like 10r/m"),
         ({"nginx_auth_rate_limit_paths": ["/api/token/", "/ws/"]}, "not /, /static/, /media/ or a WebSocket"),
@@ -141,4 +150,6 @@ def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict
     before = host.check_output(f"sha256sum {CONF}")
     result = run_playbook(CONVERGE, extra)
     assert_refused(result, message)
+    for user in extra.get("nginx_basic_auth_users", []):
+        assert user["password"] not in result.output
     assert host.check_output(f"sha256sum {CONF}") == before

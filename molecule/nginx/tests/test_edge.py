@@ -11,7 +11,7 @@ testinfra_hosts = ["ansible://peer"]
 
 DOMAIN = "pdezzy.test"
 HEADERS = {
-    "strict-transport-security": "max-age=31536000; includeSubDomains",
+    "strict-transport-security": "max-age=31536000",
     "x-frame-options": "SAMEORIGIN",
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",

@@ -223,7 +223,9 @@ def probe_websocket(spec: ProbeSpec) -> dict[str, Any]:
     origin = f"{spec.scheme}://{spec.name()}"
     request = (
         f"GET {spec.path} HTTP/1.1\r\nHost: {spec.name()}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in spec.headers.items())
+        + "\r\n"
     )
     try:
         sock.sendall(request.encode())

@@ -48,7 +48,10 @@ options:
     type: str
     default: GET
   headers:
-    description: Extra request headers.
+    description:
+      - Extra request headers (HTTP, and the WebSocket handshake), such as C(Authorization) for a site
+        behind basic auth.
+      - Never printed back (they may carry credentials).
     type: dict
     default: {}
   expected_status:
@@ -213,7 +216,7 @@ def main() -> None:
             "server_name": {"type": "str"},
             "path": {"type": "str", "default": "/"},
             "method": {"type": "str", "default": "GET"},
-            "headers": {"type": "dict", "default": {}},
+            "headers": {"type": "dict", "default": {}, "no_log": True},
             "expected_status": {"type": "list", "elements": "int", "default": [200]},
             "body_contains": {"type": "str"},
             "json_expect": {"type": "dict"},

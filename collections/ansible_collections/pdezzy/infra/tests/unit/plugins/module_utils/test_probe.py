@@ -17,8 +17,17 @@ import pytest
 from ansible_collections.pdezzy.infra.plugins.module_utils import probe as p
 
 
+# Basic auth of the site's /private/ paths (staging behind basic auth).
+AUTH = "Basic " + base64.b64encode(b"qa:staging-pass-1234").decode()
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path.startswith("/private/") and self.headers.get("Authorization") != AUTH:
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.headers.get("Upgrade", "").lower() == "websocket":
             accept = hashlib.sha1((self.headers["Sec-WebSocket-Key"] + p.WS_GUID).encode()).digest()
             self.send_response(101)
@@ -168,6 +177,17 @@ def test_websocket_upgrade_and_echo(http_port: int) -> None:
     assert result["ok"], result["problems"]
     assert result["status"] == 101
     assert result["received"] == "ping-7"
+
+
+@pytest.mark.parametrize("kind", ["http", "websocket"])
+def test_extra_headers_get_through_basic_auth(http_port: int, kind: str) -> None:
+    spec = {"kind": kind, "scheme": "http", "port": http_port, "server_name": "site.test", "path": "/private/ws/",
+            "ws_message": "ping-8", "expected_status": [101 if kind == "websocket" else 404]}  # fmt: skip
+    refused = p.run_probe(p.ProbeSpec(**spec))
+    assert not refused["ok"]
+    assert refused["status"] == 401
+    allowed = p.run_probe(p.ProbeSpec(**spec, headers={"Authorization": AUTH}))
+    assert allowed["ok"], allowed["problems"]
 
 
 def test_websocket_refused_upgrade(https_server: tuple[int, list[str]]) -> None:
