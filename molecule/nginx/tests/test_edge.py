@@ -156,7 +156,8 @@ def test_open_websockets_are_limited_per_client(host) -> None:
         "Sec-WebSocket-Version: 13\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n\\r\\n"
     )
     hold = (
-        f"(printf '{request}'; sleep 6) | openssl s_client -quiet -connect {vps_ip(host)}:443 -servername {DOMAIN} "
+        f"(printf '{request}'; sleep 6) | timeout 20 openssl s_client -quiet -no_ign_eof -connect {vps_ip(host)}:443 "
+        f"-servername {DOMAIN} "
         "2>/dev/null | head -n 1 | cut -d ' ' -f 2"
     )
     # Five at once against a limit of three (the scenario's nginx_websocket_conn_limit_per_ip).
