@@ -25,6 +25,11 @@ CASES = {
     ),
     "allow-list of wrong type": ({"base_ssh_allowed_cidrs": {"a": 1}}, "base_ssh_allowed_cidrs"),
     "unknown UFW logging level": ({"base_ufw_logging": "loud"}, "base_ufw_logging"),
+    "RSA host keys below 3072 bits": (
+        {"base_ssh_rsa_host_key_bits": 2048},
+        "base_ssh_rsa_host_key_bits must be at least 3072 (it is 2048)",
+    ),
+    "an ECDSA host key": ({"base_ssh_host_key_types": ["ed25519", "ecdsa"]}, "base_ssh_host_key_types"),
     "journal size without a unit systemd knows": (
         {"base_journal_max_use": "500 megs"},
         "base_journal_max_use must be a size such as 500M",

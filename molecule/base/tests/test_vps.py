@@ -69,6 +69,36 @@ def test_deploy_user_has_keys_and_passwordless_sudo(host) -> None:
     assert host.run("visudo -c").rc == 0
 
 
+def test_sudo_uses_a_pty_and_logs_every_command(host) -> None:
+    assert host.file("/etc/sudoers.d/10-pdezzy-defaults").mode == 0o440
+    defaults = host.check_output("sudo -n -l -U deploy")
+    assert "use_pty" in defaults
+    host.check_output("runuser -u deploy -- sudo -n /usr/bin/true pdezzy-sudo-log-check")
+    log = host.file("/var/log/sudo.log")
+    assert "COMMAND=/usr/bin/true pdezzy-sudo-log-check" in log.content_string
+    assert host.file("/etc/logrotate.d/pdezzy-sudo").contains("^/var/log/sudo.log {$")
+    assert host.run("logrotate -d /etc/logrotate.d/pdezzy-sudo").rc == 0
+
+
+def test_sshd_offers_only_ed25519_and_rsa_host_keys(host) -> None:
+    out = host.check_output("sshd -T -C user=deploy,host=peer,addr=192.0.2.1")
+    hostkeys = [line.split()[1] for line in out.splitlines() if line.startswith("hostkey ")]
+    assert hostkeys == ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_rsa_key"]
+    assert "ecdsa" not in sshd_effective(host)["hostkeyalgorithms"]
+    bits = int(host.check_output("ssh-keygen -l -f /etc/ssh/ssh_host_rsa_key.pub").split()[0])
+    assert bits >= 3072
+
+
+def test_no_group_exchange_modulus_below_3072_bits(host) -> None:
+    sizes = {
+        int(line.split()[4])
+        for line in host.file("/etc/ssh/moduli").content_string.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert sizes, "the moduli file is empty"
+    assert min(sizes) >= 3071  # the file gives bits - 1
+
+
 def test_fail2ban_watches_sshd(host) -> None:
     assert host.service("fail2ban").is_running
     assert host.service("fail2ban").is_enabled
