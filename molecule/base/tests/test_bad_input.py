@@ -30,6 +30,14 @@ CASES = {
         "base_ssh_rsa_host_key_bits must be at least 3072 (it is 2048)",
     ),
     "an ECDSA host key": ({"base_ssh_host_key_types": ["ed25519", "ecdsa"]}, "base_ssh_host_key_types"),
+    "an allow-list that admits the world": (
+        {"base_ssh_allowed_cidrs": ["0.0.0.0/0"]},
+        "base_ssh_allowed_cidrs admits every address (0.0.0.0/0)",
+    ),
+    "an allow-list that would lock this run out": (
+        {"base_ssh_client_address": "198.51.100.7"},
+        "This run connects from 198.51.100.7, which base_ssh_allowed_cidrs",
+    ),
     "journal size without a unit systemd knows": (
         {"base_journal_max_use": "500 megs"},
         "base_journal_max_use must be a size such as 500M",

@@ -37,17 +37,33 @@ def test_a_hand_edited_file_is_put_back_and_only_its_handler_runs(host, run_play
     assert unit_value(host, "fail2ban", "MainPID") == fail2ban_pid
 
 
-def test_extra_ufw_rules_are_added_once(host, run_playbook) -> None:
-    extra = {"base_ufw_extra_rules": [{"port": 8081, "from_ip": "192.0.2.0/24", "comment": "probe"}]}
+def test_the_roles_ufw_rules_are_exactly_the_configured_ones(host, run_playbook) -> None:
+    """Rules added by the lists are removed with them; another tool's rule keeps its place."""
+    peer = host.check_output("getent hosts peer-base").split()[0]
+    more = {
+        "base_ssh_allowed_cidrs": [f"{peer}/32", "198.51.100.0/24"],
+        "base_ufw_extra_rules": [{"port": 8081, "from_ip": "192.0.2.0/24", "comment": "probe"}],
+    }
+    other_tool = "ufw allow from 10.9.0.0/16 to any port 9100 proto tcp comment 'node exporter'"
+    host.check_output(other_tool)
     try:
-        first = run_playbook(CONVERGE, extra)
+        first = run_playbook(CONVERGE, more)
         assert first.returncode == 0, first.output
-        assert changed(first) == 1, first.output
         added = host.check_output("ufw show added")
-        assert "ufw allow from 192.0.2.0/24 to any port 8081 proto tcp comment 'probe'" in added
-        second = run_playbook(CONVERGE, extra)
-        assert second.returncode == 0, second.output
-        assert changed(second) == 0, second.output
+        assert "ufw allow from 198.51.100.0/24 to any port 22 proto tcp comment 'pdezzy: ssh allow-list'" in added
+        assert "ufw allow from 192.0.2.0/24 to any port 8081 proto tcp comment 'pdezzy: probe'" in added
+        assert "198.51.100.0/24" in host.check_output("fail2ban-client get sshd ignoreip")
+        again = run_playbook(CONVERGE, more)
+        assert again.returncode == 0, again.output
+        assert changed(again) == 0, again.output
+        # The address and the extra rule leave the lists: their rules go, nothing else does.
+        back = run_playbook(CONVERGE)
+        assert back.returncode == 0, back.output
+        added = host.check_output("ufw show added")
+        assert "198.51.100.0/24" not in added
+        assert "8081" not in added
+        assert f"ufw allow from {peer} to any port 22 proto tcp comment 'pdezzy: ssh allow-list'" in added
+        assert other_tool in added
+        assert "198.51.100.0/24" not in host.check_output("fail2ban-client get sshd ignoreip")
     finally:
-        host.run("ufw delete allow proto tcp from 192.0.2.0/24 to any port 8081")
-    assert "8081" not in host.check_output("ufw show added")
+        host.run("ufw delete allow from 10.9.0.0/16 to any port 9100 proto tcp")

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from ansible_collections.pdezzy.infra.plugins.module_utils import probe as p
 
-
 # Basic auth of the site's /private/ paths (staging behind basic auth).
 AUTH = "Basic " + base64.b64encode(b"qa:staging-pass-1234").decode()
 
