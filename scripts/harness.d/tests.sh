@@ -121,12 +121,12 @@ run_scenario() {
   } 9>"$CACHE/logs/.print.lock"
 }
 
-# Jobs run in MOLECULE_JOBS lanes (default 2), each lane one job after another; the jobs that
+# Jobs run in MOLECULE_JOBS lanes (default 3), each lane one job after another; the jobs that
 # use pebble's DNS share the first lane, and the jobs of one scenario (its instances and
 # Molecule state are named after it) share a lane.
 cmd_molecule() {
   activate
-  local scenarios=("$@") jobs="${MOLECULE_JOBS:-2}" failed_file s i n best
+  local scenarios=("$@") jobs="${MOLECULE_JOBS:-3}" failed_file s i n best
   [ "${#scenarios[@]}" -gt 0 ] || scenarios=("${ALL_SCENARIOS[@]}")
   mkdir -p "$CACHE/logs"
   failed_file="$(mktemp)"
