@@ -524,6 +524,18 @@ def test_health_check_sees_the_database_behind_the_app(host, run_playbook) -> No
     assert assert_all_passed(result.output) == 30
 
 
+def test_refreshing_unchanged_images_backs_up_and_restarts_nothing(host, run_playbook) -> None:
+    services = ["postgres", "pgbouncer", "redis", "nginx"]
+    ids = {name: host.check_output(f"docker inspect -f '{{{{.Id}}}}' {name}") for name in services}
+    result = run_playbook(PROJECT / "playbooks" / "update-images.yml")
+    assert result.returncode == 0, result.output
+    assert assert_all_passed(result.output) == 30
+    assert_no_secret(result.output, SECRETS)
+    # Every pinned tag was asked for again; none changed, so no container was recreated.
+    assert {name: host.check_output(f"docker inspect -f '{{{{.Id}}}}' {name}") for name in services} == ids
+    assert host.run("ls /var/backups/pdezzy/ | grep -q pre-update").rc == 0
+
+
 def test_the_stack_comes_back_by_itself_after_the_vps_restarts(host, run_playbook) -> None:
     started = time.monotonic()
     subprocess.run(["docker", "restart", "vps-default"], check=True, timeout=120, capture_output=True)
