@@ -164,13 +164,19 @@ def booted(container: str) -> None:
     raise RuntimeError(f"{container} did not finish booting")
 
 
+def fresh_vps_container(name: str) -> None:
+    """A new, booted container ``name`` of the VPS image on the sandbox network, with the platform
+    every VPS gets (molecule/harness/platform.py); one of that name is removed first."""
+    run(["docker", "rm", "-f", "-v", name], check=False)
+    args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
+    run(["docker", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK, *args, VPS_IMAGE])
+    booted(name)
+
+
 def apt_floor(packages: list[str]) -> float:
     """One apt-get install of exactly the roles' packages on an equally fresh VPS container."""
     name = "pdezzy-bench-floor"
-    run(["docker", "rm", "-f", "-v", name], check=False)
-    args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
-    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, VPS_IMAGE])
-    booted(name)
+    fresh_vps_container(name)
     install = (
         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
         + " ".join(packages)
@@ -195,10 +201,7 @@ def site_floor(packages: list[str]) -> float:
     """The least any tool could do to stand the sandbox's site up on an equally fresh VPS: one
     apt-get of the site's packages, pulling its images and building the app image, nothing else."""
     name = "pdezzy-bench-site-floor"
-    run(["docker", "rm", "-f", "-v", name], check=False)
-    args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
-    run(["docker", "run", "-d", "--name", name, "--network", NETWORK, *args, VPS_IMAGE])
-    booted(name)
+    fresh_vps_container(name)
     inventory = yaml.safe_load((INVENTORY / "group_vars/all/main.yml").read_text())
     # The sandbox inventory's engine settings: the harness registry as Docker Hub's mirror.
     registry = f"{CONSTANTS['SANDBOX_GATEWAY']}:{CONSTANTS['REGISTRY_PORT']}"
@@ -595,11 +598,7 @@ def start_backup_host() -> list[str]:
     if not key.exists():
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pdezzy-bench-restic", "-f", str(key)])
     if run(["docker", "inspect", "-f", "{{.State.Running}}", BACKUP_HOST], check=False).stdout.strip() != "true":
-        run(["docker", "rm", "-f", "-v", BACKUP_HOST], check=False)
-        args = run([sys.executable, str(REPO / "molecule/harness/platform.py")]).stdout.split()
-        run(["docker", "run", "-d", "--name", BACKUP_HOST, "--hostname", BACKUP_HOST, "--network", NETWORK, *args,
-             VPS_IMAGE])  # fmt: skip
-        booted(BACKUP_HOST)
+        fresh_vps_container(BACKUP_HOST)
         user = (
             "useradd --create-home --home-dir /srv/restic --shell /bin/sh restic && "
             "install -d -o restic -g restic -m 0700 /srv/restic/.ssh && "
