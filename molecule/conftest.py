@@ -126,3 +126,28 @@ def archive_wal(host: Any, archive: str = "/var/lib/pdezzy-wal", container: str 
             return segment
         time.sleep(0.5)
     raise AssertionError(f"{segment} did not reach {archive} within 30 s")
+
+
+def ssh_audit_from(client: Any, target: str) -> tuple[int, dict[str, Any], list[tuple[str, str, str, str]]]:
+    """ssh-audit (the controller's pinned copy, pure Python) run on ``client`` (a testinfra host,
+    a container) against ``target``: its exit code, its JSON report, and every fail or warn note
+    as (section, algorithm, level, note)."""
+    import ssh_audit  # the controller's venv has it (requirements.txt)
+
+    client.check_output("mkdir -p /opt/ssh-audit")
+    subprocess.run(
+        ["docker", "cp", str(Path(ssh_audit.__file__).parent), f"{client.backend.get_hostname()}:/opt/ssh-audit/"],
+        check=True,
+        capture_output=True,
+    )
+    result = client.run(f"PYTHONPATH=/opt/ssh-audit python3 -m ssh_audit -j {target}")
+    report = json.loads(result.stdout)
+    notes = [
+        (section, entry["algorithm"], level, note)
+        for section in ("kex", "key", "enc", "mac")
+        for entry in report[section]
+        for level, listed in entry.get("notes", {}).items()
+        if level in ("fail", "warn")
+        for note in listed
+    ]
+    return result.rc, report, notes

@@ -49,6 +49,24 @@ app_venv() {
   fi
 }
 
+# The TLS scanner (sslyze) of the default scenario's outside view, in a venv of its own.
+SCAN_VENV="$CACHE/scan-venv"
+scan_venv() {
+  local req="$HARNESS/requirements-scan.txt" want attempt
+  want="$(recipe_hash "$req")"
+  if [ "$(cat "$SCAN_VENV/.requirements.sha" 2>/dev/null)" != "$want" ]; then
+    log "molecule: installing the TLS scanner into $SCAN_VENV"
+    rm -rf "$SCAN_VENV" && python3 -m venv "$SCAN_VENV"
+    for attempt in 1 2 3; do
+      "$SCAN_VENV/bin/pip" install -q -r "$req" && break
+      [ "$attempt" -lt 3 ] || die "scan venv: pip failed three times"
+      sleep 10
+    done
+    echo "$want" >"$SCAN_VENV/.requirements.sha"
+  fi
+  export PDEZZY_SSLYZE="$SCAN_VENV/bin/sslyze"
+}
+
 cmd_unit() {
   activate
   app_venv
@@ -126,6 +144,7 @@ run_scenario() {
 # Molecule state are named after it) share a lane.
 cmd_molecule() {
   activate
+  scan_venv
   local scenarios=("$@") jobs="${MOLECULE_JOBS:-3}" failed_file s i n best
   [ "${#scenarios[@]}" -gt 0 ] || scenarios=("${ALL_SCENARIOS[@]}")
   mkdir -p "$CACHE/logs"

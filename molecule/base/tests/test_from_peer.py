@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
-import ssh_audit
+from conftest import ssh_audit_from
 
 testinfra_hosts = ["ansible://peer"]
 
@@ -78,24 +74,9 @@ def test_ssh_from_an_address_outside_the_allow_list_is_filtered(host) -> None:
 
 def test_ssh_audit_from_the_peer_finds_nothing_to_fail_or_warn(host) -> None:
     """ssh-audit (the controller's pinned copy, pure Python) run on the peer against the VPS."""
-    host.check_output("mkdir -p /opt/ssh-audit")
-    subprocess.run(
-        ["docker", "cp", str(Path(ssh_audit.__file__).parent), f"{host.backend.get_hostname()}:/opt/ssh-audit/"],
-        check=True,
-        capture_output=True,
-    )
-    result = host.run(f"PYTHONPATH=/opt/ssh-audit python3 -m ssh_audit -j {VPS}")
-    report = json.loads(result.stdout)
-    notes = [
-        (section, entry["algorithm"], level, note)
-        for section in ("kex", "key", "enc", "mac")
-        for entry in report[section]
-        for level, listed in entry.get("notes", {}).items()
-        if level in ("fail", "warn")
-        for note in listed
-    ]
+    rc, report, notes = ssh_audit_from(host, VPS)
     assert notes == [], notes
-    assert result.rc == 0, result.stdout  # ssh-audit's "good"
+    assert rc == 0, report  # ssh-audit's "good"
     # Offered host keys: ed25519 and RSA of at least 3072 bits.
     keys = {entry["algorithm"]: entry.get("keysize") for entry in report["key"]}
     assert "ecdsa-sha2-nistp256" not in keys

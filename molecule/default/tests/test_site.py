@@ -338,17 +338,6 @@ def test_admin_static_files_come_from_nginx_with_cache_headers(host) -> None:
     assert "content-type: text/css" in headers
 
 
-def test_only_ssh_and_web_ports_are_reachable_from_the_peer(host) -> None:
-    client = peer(host)
-    address = vps_address(client)
-    ports = " ".join(map(str, [*range(1, 1025), 2375, 2376, 5432, 5433, 6379, 6380, 8000, 8006, 8080, 8443]))
-    scan = client.check_output(
-        f"printf '%s\\n' {ports} | xargs -P 128 -I{{}} sh -c "
-        f"'timeout 2 bash -c \"</dev/tcp/{address}/{{}}\" 2>/dev/null && echo {{}}' | sort -n"
-    )
-    assert scan.split() == ["22", "80", "443"]
-
-
 def test_dry_run_on_the_converged_site_changes_nothing(run_playbook) -> None:
     result = run_playbook(CONVERGE, None, "--check", "--diff")
     assert result.returncode == 0, result.output
