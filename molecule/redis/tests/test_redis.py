@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import assert_refused
+from conftest import assert_no_secret, assert_refused
 from testinfra.backend.base import CommandResult
 
 testinfra_hosts = ["ansible://vps"]
@@ -103,7 +103,7 @@ def test_a_key_survives_a_restart_and_a_recreation(host, run_playbook) -> None:
     ("extra", "message"),
     [
         ({"redis_password": ""}, "redis_password must be set from the vault"),
-        ({"redis_password": "short"}, "redis_password must be set from the vault"),
+        ({"redis_password": "short-9Xq"}, "redis_password must be set from the vault"),
         ({"redis_password": "long-enough-password-but\n"}, "redis_password must be set from the vault"),
         ({"redis_maxmemory": "lots"}, "redis_maxmemory: 'lots' is not a size"),
         ({"redis_maxmemory_policy": "evict-everything"}, "redis_maxmemory_policy"),
@@ -114,3 +114,6 @@ def test_bad_input_fails_before_anything_changes(host, run_playbook, extra: dict
     result = run_playbook(CONVERGE, extra)
     assert_refused(result, message)
     assert inspect(host)["Id"] == old_id
+    # Neither the refused password nor the one in use is in the output.
+    refused = extra.get("redis_password", "").strip()
+    assert_no_secret(result.output, [PASSWORD, *([refused] if refused else [])])
