@@ -29,10 +29,10 @@ def peer(host) -> testinfra.host.Host:
 
 def last_run_output(host, expected: str) -> str:
     """What the renewal service's latest run printed, once it holds ``expected`` (journald files a
-    unit's last lines a moment after the unit ends), or after 15 s."""
+    unit's last lines a moment after the unit ends, longer on a loaded machine), or after 45 s."""
     invocation = host.check_output("systemctl show -P InvocationID pdezzy-certbot-renew.service")
     output = ""
-    for _ in range(30):
+    for _ in range(90):
         output = host.check_output(f"journalctl -o cat _SYSTEMD_INVOCATION_ID={invocation}")
         if expected in output:
             break
@@ -109,8 +109,8 @@ def test_a_renewal_whose_reload_fails_fails_and_the_next_run_reloads(host) -> No
     host.check_output("systemctl start pdezzy-certbot-renew.service")
     assert "nginx reloaded and serves it" in last_run_output(host, "nginx reloaded and serves it")
     assert served(host, "-serial") != serial
-    host.check_output("systemctl start pdezzy-certbot-renew.service")
-    assert "nothing renewed" in last_run_output(host, "nothing renewed")
+    # And the run after that has nothing to do (the script itself: its output without journald's delay).
+    assert "nothing renewed" in host.check_output("/usr/local/sbin/pdezzy-certbot-renew")
 
 
 def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, run_playbook) -> None:
