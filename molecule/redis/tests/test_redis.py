@@ -59,19 +59,21 @@ def test_published_on_loopback_only_and_healthy(host) -> None:
 
 def test_the_health_check_puts_the_password_on_no_command_line(host) -> None:
     """The container's own health check command, run with a redis-cli that reports the arguments
-    it was given (what ps shows) and whether the password reached it through its environment."""
+    it was given (what ps shows) and whether the password reached it through its environment.
+    The stand-in lives in the data volume: the container's root is read-only."""
     check = inspect(host)["Config"]["Healthcheck"]["Test"][1]
     spy = (
-        "mkdir -p /tmp/spy && printf '%s\\n' '#!/bin/sh' 'echo \"args: $*\" > /tmp/spy/seen' "
-        '\'[ "$REDISCLI_AUTH" = "$(cat /usr/local/etc/redis/password)" ] && echo env-has-it >> /tmp/spy/seen\' '
-        "'echo PONG' > /tmp/spy/redis-cli && chmod +x /tmp/spy/redis-cli"
+        "mkdir -p /data/.spy && printf '%s\\n' '#!/bin/sh' 'echo \"args: $*\" > /data/.spy/seen' "
+        '\'[ "$REDISCLI_AUTH" = "$(cat /usr/local/etc/redis/password)" ] && echo env-has-it >> /data/.spy/seen\' '
+        "'echo PONG' > /data/.spy/redis-cli && chmod +x /data/.spy/redis-cli"
     )
     host.check_output(f"docker exec redis sh -c {shlex.quote(spy)}")
     try:
-        host.check_output(f"docker exec -e PATH=/tmp/spy:/usr/local/bin:/usr/bin:/bin redis sh -c {shlex.quote(check)}")
-        seen = host.check_output("docker exec redis cat /tmp/spy/seen").splitlines()
+        path = "/data/.spy:/usr/local/bin:/usr/bin:/bin"
+        host.check_output(f"docker exec -e PATH={path} redis sh -c {shlex.quote(check)}")
+        seen = host.check_output("docker exec redis cat /data/.spy/seen").splitlines()
     finally:
-        host.run("docker exec redis rm -rf /tmp/spy")
+        host.run("docker exec redis rm -rf /data/.spy")
     assert seen == ["args: ping", "env-has-it"], seen
 
 
