@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,7 +115,13 @@ def test_control_without_the_chain_every_probe_reaches_the_container(host, peer,
 
 def test_the_chain_comes_back_when_the_engine_restarts(host, peer, target) -> None:
     host.check_output("systemctl restart docker")
-    host.check_output("systemctl is-active pdezzy-docker-firewall")
+    # The unit's restart (PartOf=docker.service) can still be running when systemctl returns.
+    for _ in range(30):
+        if host.run("systemctl is-active pdezzy-docker-firewall").rc == 0:
+            break
+        time.sleep(1)
+    status = host.run("systemctl status --no-pager pdezzy-docker-firewall")
+    assert host.run("systemctl is-active pdezzy-docker-firewall").rc == 0, status.stdout
     assert host.check_output("iptables -S DOCKER-USER").splitlines().count(f"-A DOCKER-USER -j {CHAIN}") == 1
     assert host.run("docker start fw-target").rc == 0
     assert reachable(peer, target["vps_ip"], 80)
