@@ -14,6 +14,11 @@ cmd_lint() {
   ansible-lint --profile production
   log "lint: role defaults agree with their argument specs; README variable tables are generated"
   python scripts/role_docs.py --check
+  log "lint: the collection's changelog fragments, and CHANGELOG.md generated from changelogs/"
+  (cd "$COLLECTION" && antsibull-changelog lint &&
+    antsibull-changelog generate --output "$LOGDIR/CHANGELOG.md" &&
+    diff -u CHANGELOG.md "$LOGDIR/CHANGELOG.md") ||
+    die "the collection's CHANGELOG.md is not what changelogs/ generates (antsibull-changelog generate)"
 }
 
 # ansible-test sanity on the collection, and a build of it. ansible-test fetches a pip bootstrap
