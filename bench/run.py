@@ -342,7 +342,7 @@ def bench_serving() -> list[Row]:
     vps(
         "docker run -d --name bench-nginx -p 8443:8443 -v pdezzy_static:/static:ro "
         "-v /opt/pdezzy/letsencrypt:/le:ro -v /opt/bench/nginx.conf:/etc/nginx/conf.d/default.conf:ro "
-        "nginx:1.27-alpine"
+        + yaml.safe_load((REPO / "roles/nginx/defaults/main.yml").read_text())["nginx_image"]
     )
     vps(
         f"docker run -d --name bench-daphne --network pdezzy -p 18006:8006 --env-file /opt/pdezzy/app/.env "

@@ -49,8 +49,8 @@ STANDINS=(
   "postgres:15 postgres bookworm"
   "redis:7-alpine redis bookworm"
   "python:3.11-slim python bookworm"
-  "nginx:1.27-alpine nginx trixie"
-  "certbot/certbot:v4.0.0 certbot trixie"
+  "nginx:1.30.6-alpine nginx trixie"
+  "certbot/certbot:v5.10.0 certbot trixie"
 )
 
 # Docker Hub's path of an image: official images live under library/.
