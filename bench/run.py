@@ -30,6 +30,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "molecule" / "harness"))
+import acme_dns  # noqa: E402  (points the sandbox's names at it in pebble's DNS)
 from constants import HARNESS as CONSTANTS  # noqa: E402  (the harness's addresses and ports)
 
 HARNESS = REPO / "scripts" / "harness"
@@ -108,17 +109,7 @@ def fresh_sandbox() -> None:
 
 
 def dns_to_sandbox() -> None:
-    run(
-        [
-            "curl",
-            "-fsS",
-            "-o",
-            "/dev/null",
-            "-d",
-            json.dumps({"ip": ADDRESS}),
-            f"http://127.0.0.1:{CONSTANTS['CHALLTESTSRV_MANAGEMENT_PORT']}/set-default-ipv4",
-        ]
-    )
+    acme_dns.point(acme_dns.inventory_names(INVENTORY), ADDRESS)
 
 
 def converged_sandbox() -> None:

@@ -16,9 +16,9 @@ LE = "/opt/pdezzy/letsencrypt"
 
 
 def served(host, field: str) -> str:
-    """A field of the certificate nginx serves for pdezzy.test, read over a real TLS handshake."""
+    """A field of the certificate nginx serves for certbot.test, read over a real TLS handshake."""
     return host.check_output(
-        "openssl s_client -connect 127.0.0.1:443 -servername pdezzy.test </dev/null 2>/dev/null"
+        "openssl s_client -connect 127.0.0.1:443 -servername certbot.test </dev/null 2>/dev/null"
         f" | openssl x509 -noout {field}"
     )
 
@@ -43,16 +43,16 @@ def last_run_output(host, expected: str) -> str:
 def test_the_served_certificate_is_the_one_pebble_issued(host) -> None:
     assert "Pebble Intermediate CA" in served(host, "-issuer")
     names = served(host, "-ext subjectAltName")
-    assert "DNS:pdezzy.test" in names
-    assert "DNS:www.pdezzy.test" in names
-    assert host.file(f"{LE}/renewal/pdezzy.test.conf").exists
+    assert "DNS:certbot.test" in names
+    assert "DNS:www.certbot.test" in names
+    assert host.file(f"{LE}/renewal/certbot.test.conf").exists
 
 
 def test_one_lineage_and_no_bootstrap_left(host) -> None:
     live = host.check_output(f"ls {LE}/live").split()
-    assert "pdezzy.test" in live
-    assert not [name for name in live if name.startswith("pdezzy.test-")]
-    assert not host.file(f"{LE}/live/pdezzy.test.bootstrap").exists
+    assert "certbot.test" in live
+    assert not [name for name in live if name.startswith("certbot.test-")]
+    assert not host.file(f"{LE}/live/certbot.test.bootstrap").exists
 
 
 def test_renewal_timer_is_daily_with_a_random_delay(host) -> None:
@@ -74,7 +74,7 @@ def test_forced_renewal_serves_the_new_certificate_without_dropping_requests(hos
     client = peer(host)
     serial = served(host, "-serial")
     address = client.check_output("getent hosts vps-certbot").split()[0]
-    start_request_loop(client, "https://pdezzy.test/api/loop/", f"pdezzy.test:443:{address}", 20, max_time=5)
+    start_request_loop(client, "https://certbot.test/api/loop/", f"certbot.test:443:{address}", 20, max_time=5)
     time.sleep(3)
     out = host.check_output("/usr/local/sbin/pdezzy-certbot-renew --force-renewal")
     assert "certificate renewed; nginx reloaded" in out
@@ -114,11 +114,11 @@ def test_a_renewal_whose_reload_fails_fails_and_the_next_run_reloads(host) -> No
 
 
 def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, run_playbook) -> None:
-    domains = {"certbot_domains": ["pdezzy.test", "www.pdezzy.test", "api.pdezzy.test"]}
+    domains = {"certbot_domains": ["certbot.test", "www.certbot.test", "api.certbot.test"]}
     result = run_playbook(CONVERGE, domains)
     assert result.returncode == 0, result.output
-    assert "DNS:api.pdezzy.test" in served(host, "-ext subjectAltName")
-    assert not [n for n in host.check_output(f"ls {LE}/live").split() if n.startswith("pdezzy.test-")]
+    assert "DNS:api.certbot.test" in served(host, "-ext subjectAltName")
+    assert not [n for n in host.check_output(f"ls {LE}/live").split() if n.startswith("certbot.test-")]
     serial = served(host, "-serial")
     again = run_playbook(CONVERGE, domains)
     assert again.returncode == 0, again.output
@@ -128,11 +128,11 @@ def test_a_changed_domain_list_reissues_and_an_unchanged_one_does_nothing(host, 
     shrunk = run_playbook(CONVERGE)
     assert shrunk.returncode == 0, shrunk.output
     for _ in range(20):
-        if "DNS:api.pdezzy.test" not in served(host, "-ext subjectAltName"):
+        if "DNS:api.certbot.test" not in served(host, "-ext subjectAltName"):
             break
         time.sleep(0.5)
-    assert "DNS:api.pdezzy.test" not in served(host, "-ext subjectAltName")
-    assert "DNS:www.pdezzy.test" in served(host, "-ext subjectAltName")
+    assert "DNS:api.certbot.test" not in served(host, "-ext subjectAltName")
+    assert "DNS:www.certbot.test" in served(host, "-ext subjectAltName")
 
 
 def test_names_typed_otherwise_are_the_same_certificate(host, run_playbook) -> None:
@@ -140,16 +140,16 @@ def test_names_typed_otherwise_are_the_same_certificate(host, run_playbook) -> N
     lineage, the same nginx site."""
     serial = served(host, "-serial")
     typed = {
-        "certbot_domains": ["PDEZZY.test.", "WWW.Pdezzy.Test", "www.pdezzy.test"],
-        "nginx_domain": "Pdezzy.TEST",
-        "nginx_domain_aliases": ["www.pdezzy.test."],
+        "certbot_domains": ["CERTBOT.test.", "WWW.Certbot.Test", "www.certbot.test"],
+        "nginx_domain": "Certbot.TEST",
+        "nginx_domain_aliases": ["www.certbot.test."],
     }
     result = run_playbook(CONVERGE, typed)
     assert result.returncode == 0, result.output
     assert "changed=0" in result.output, result.output
     assert served(host, "-serial") == serial
     live = host.check_output(f"ls {LE}/live").split()
-    assert [name for name in live if name.lower().startswith("pdezzy.test")] == ["pdezzy.test"], live
+    assert [name for name in live if name.lower().startswith("certbot.test")] == ["certbot.test"], live
 
 
 def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbook) -> None:
@@ -158,7 +158,7 @@ def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbo
     result = run_playbook(
         CONVERGE,
         {
-            "certbot_domains": ["pdezzy.test", "www.pdezzy.test", "new.pdezzy.test"],
+            "certbot_domains": ["certbot.test", "www.certbot.test", "new.certbot.test"],
             "certbot_acme_server": f"https://{gateway}:14999/dir",
         },
     )
@@ -166,13 +166,13 @@ def test_unreachable_acme_server_keeps_the_previous_certificate(host, run_playbo
     assert "certbot could not obtain the certificate" in result.output
     assert "nginx keeps serving the previous certificate" in result.output
     assert served(host, "-serial") == serial
-    assert host.run("curl -sk -o /dev/null --resolve pdezzy.test:443:127.0.0.1 https://pdezzy.test/").rc == 0
+    assert host.run("curl -sk -o /dev/null --resolve certbot.test:443:127.0.0.1 https://certbot.test/").rc == 0
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"certbot_email": "ops.pdezzy.test"}, "certbot_email 'ops.pdezzy.test' is not an e-mail address"),
+        ({"certbot_email": "ops.certbot.test"}, "certbot_email 'ops.certbot.test' is not an e-mail address"),
         ({"certbot_domains": ["pdezzy..test"]}, "certbot_domains: not a domain name: pdezzy..test"),
         ({"certbot_key_type": "dsa"}, "certbot_key_type"),
     ],

@@ -20,7 +20,7 @@ from conftest import ssh_audit_from
 
 testinfra_hosts = ["ansible://vps"]
 
-DOMAIN = "pdezzy.test"
+DOMAIN = "site.test"
 # What sslyze's Mozilla check finds in pebble's certificates, which a real CA's do not have.
 TEST_CA_FINDINGS = {"certificate_path_validation", "maximum_certificate_lifespan"}
 SCAN = base64.b64encode((Path(__file__).parent / "portscan.py").read_bytes()).decode()

@@ -13,9 +13,9 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import acme_dns  # molecule/harness, put on the path by conftest
 import testinfra
 from conftest import HARNESS, archive_wal, assert_no_secret, assert_refused
 
@@ -30,7 +30,7 @@ PREFLIGHT = PROJECT / "playbooks" / "preflight.yml"
 BACKUP = PROJECT / "playbooks" / "backup.yml"
 RESTORE = PROJECT / "playbooks" / "restore.yml"
 EDGE = PROJECT / "playbooks" / "edge.yml"
-DOMAIN = "pdezzy.test"
+DOMAIN = "site.test"
 PSQL = "docker exec postgres psql -U pdezzy -d pdezzy -At -c"
 MEDIA = "docker run --rm -v pdezzy_media:/media python:3.11-slim"
 ADMIN_PASSWORD = "molecule-site-admin-pw"
@@ -135,10 +135,10 @@ def test_health_check_playbook_is_green(host, run_playbook) -> None:
     # and the two loopback ports.
     assert assert_all_passed(result.output) == 30
     for row in (
-        "PASS https://pdezzy.test/admin/login/ app",
+        "PASS https://site.test/admin/login/ app",
         "PASS app-1 database postgresql at pgbouncer:6432",
         "PASS pgbouncer pool",
-        "PASS wss://pdezzy.test/ws/chat/health/ websocket",
+        "PASS wss://site.test/ws/chat/health/ websocket",
         "PASS /var/backups/pdezzy backup age newest db-",
         "PASS WAL archive archiving ",
         "PASS sftp:restic@peer-default:/srv/restic/pdezzy off-host copy newest snapshot ",
@@ -181,7 +181,7 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
     subprocess.run(
         [
             "curl", "-sf", "-X", "POST", f"http://127.0.0.1:{HARNESS['CHALLTESTSRV_MANAGEMENT_PORT']}/add-a",
-            "-d", json.dumps({"host": "stray.pdezzy.test.", "addresses": ["192.0.2.9"]}),
+            "-d", json.dumps({"host": "stray.site.test.", "addresses": ["192.0.2.9"]}),
         ],
         check=True,
     )  # fmt: skip
@@ -189,7 +189,7 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
     result = run_playbook(
         PREFLIGHT,
         {
-            "preflight_domains": [DOMAIN, "stray.pdezzy.test"],
+            "preflight_domains": [DOMAIN, "stray.site.test"],
             "postgres_password": "REPLACE-ME",
             "app_lone_wolf_api_key": "",
             "app_debug": True,
@@ -206,14 +206,14 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
             "POST",
             f"http://127.0.0.1:{HARNESS['CHALLTESTSRV_MANAGEMENT_PORT']}/clear-a",
             "-d",
-            json.dumps({"host": "stray.pdezzy.test."}),
+            json.dumps({"host": "stray.site.test."}),
         ],
         check=False,
     )
     output = result.output
     assert result.returncode != 0
     for line in [
-        "stray.pdezzy.test: points at 192.0.2.9, not at this host",
+        "stray.site.test: points at 192.0.2.9, not at this host",
         "postgres_password: still the template's placeholder (REPLACE)",
         "app_lone_wolf_api_key: empty",
         "app_debug: DEBUG is on (production)",
@@ -229,7 +229,7 @@ def test_preflight_reports_every_problem_at_once(host, run_playbook) -> None:
 
 def test_the_domain_typed_otherwise_is_the_same_site(run_playbook) -> None:
     # Upper case and trailing dots: the same nginx site, the same certificate (no re-issue).
-    result = run_playbook(EDGE, {"pdezzy_domain": "PDEZZY.Test.", "pdezzy_domain_aliases": ["WWW.pdezzy.test."]})
+    result = run_playbook(EDGE, {"pdezzy_domain": "SITE.Test.", "pdezzy_domain_aliases": ["WWW.site.test."]})
     assert result.returncode == 0, result.output
     assert re.search(r"vps-default : ok=\d+ changed=0 ", result.output), result.output
 
@@ -243,7 +243,7 @@ def test_a_secret_pasted_with_a_trailing_space_is_refused_unprinted(run_playbook
 
 
 def test_certbot_must_certify_the_names_nginx_serves(run_playbook) -> None:
-    result = run_playbook(EDGE, {"certbot_domains": ["pdezzy.test", "api.pdezzy.test"]})
+    result = run_playbook(EDGE, {"certbot_domains": ["site.test", "api.site.test"]})
     assert_refused(result, "must name the same domains, the same one first")
 
 
@@ -288,7 +288,7 @@ def test_the_app_runs_on_the_stacks_postgresql_not_sqlite(host) -> None:
 
 def test_superuser_made_through_djangos_createsuperuser(host) -> None:
     row = host.check_output(f'{PSQL} "SELECT username, email, is_superuser, is_staff FROM auth_user"')
-    assert row == "admin|admin@pdezzy.test|t|t"
+    assert row == "admin|admin@site.test|t|t"
 
 
 def test_build_context_holds_exactly_the_deployed_source(host) -> None:
@@ -549,7 +549,8 @@ VPS = "vps-default"
 def replace_vps() -> str:
     """Lose the VPS: its container goes with its volumes (the engine's data and image cache among
     them), and a new container of the same image and platform boots in its place, as bare as a
-    provider's new VPS. Pebble's DNS is pointed at the new address. Returns the new container's id."""
+    provider's new VPS. Pebble's DNS points the site's names at the new address. Returns the new
+    container's id."""
     old = json.loads(subprocess.check_output(["docker", "inspect", VPS], text=True))[0]
     network = next(iter(old["NetworkSettings"]["Networks"]))
     subprocess.run(["docker", "rm", "--force", "--volumes", VPS], check=True, capture_output=True, timeout=120)
@@ -572,12 +573,7 @@ def replace_vps() -> str:
         ["docker", "inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}', VPS],
         text=True,
     ).strip()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{HARNESS['CHALLTESTSRV_MANAGEMENT_PORT']}/set-default-ipv4",
-        data=json.dumps({"ip": address}).encode(),
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
+    acme_dns.point([DOMAIN, f"www.{DOMAIN}"], address)
     return new
 
 
