@@ -92,104 +92,55 @@ cmd_app_tests() {
 }
 
 # A job is SCENARIO or SCENARIO@SUITE: the scenario on that Debian release's VPS image
-# (pdezzy/vps:SUITE); without one, on $PDEZZY_VPS_SUITE, default trixie (Debian 13).
+# (pdezzy/vps:SUITE); without one, on $PDEZZY_VPS_SUITE, default trixie (Debian 13). The job
+# sandbox@SUITE is the sandbox test (sandbox.sh) on that release.
 job_scenario() { echo "${1%@*}"; }
 job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-${VPS_SUITES[0]}}"; }
-# Scenarios that point pebble's DNS at their own VPS: never two of them at once.
-PEBBLE_SCENARIOS=(certbot default)
-uses_pebble() { [[ " ${PEBBLE_SCENARIOS[*]} " == *" $(job_scenario "$1") "* ]]; }
-# Lanes are balanced by measured wall times, never by hand-kept ones: a scenario's last passing
-# run on this machine (recorded by run_scenario), else its figure in the bench's tests section
-# (bench/results.json, from a CI run), else the mean of the known ones.
+# Every scenario points pebble's DNS at its own names (molecule/harness/acme_dns.py), so any
+# of them run at once. Lanes are balanced on measured wall times (scripts/lanes.py): a job's
+# last passing run on this machine (recorded by run_job), else the bench's CI figures.
 DURATIONS="$CACHE/logs/durations"
-# scenario_weights SCENARIO...: "<seconds> <scenario>" lines.
-scenario_weights() {
-  python3 - "$DURATIONS" "$REPO/bench/results.json" "$@" <<'PY'
-import json, os, sys
-
-durations, results, *names = sys.argv[1:]
-measured = {}
-try:
-    for row in json.load(open(results))["tests"]["rows"]:
-        if ": scenario " in row["figure"]:
-            measured[row["figure"].rsplit(": scenario ", 1)[1]] = int(row["median"])
-except (OSError, KeyError, TypeError, ValueError):
-    pass
-for name in sorted(os.listdir(durations)) if os.path.isdir(durations) else []:
-    with open(os.path.join(durations, name)) as handle:
-        measured[name] = int(handle.read().split()[0])
-default = sum(measured.values()) // len(measured) if measured else 300
-for name in names:
-    # A job on another release weighs what the same scenario weighs on the known one.
-    print(measured.get(name, measured.get(name.split("@")[0], default)), name)
-PY
-}
 
 # One job, its output kept in a log that is printed whole when it ends (lanes run at once).
-run_scenario() {
+run_job() {
   local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0
   start=$(date +%s)
-  PDEZZY_VPS_SUITE="$(job_suite "$s")" molecule test -s "$(job_scenario "$s")" >"$out" 2>&1 || rc=$?
+  if [ "$(job_scenario "$s")" = sandbox ]; then
+    # A subshell of its own, started apart from `||` so that `set -e` and `die` act inside it.
+    (SANDBOX_SUITE="$(job_suite "$s")"; sandbox_test) >"$out" 2>&1 &
+    wait $! || rc=$?
+  else
+    PDEZZY_VPS_SUITE="$(job_suite "$s")" molecule test -s "$(job_scenario "$s")" >"$out" 2>&1 || rc=$?
+  fi
   {
     flock 9
-    log "molecule: scenario $s"
+    log "job: $s"
     cat "$out" >&2
     if [ "$rc" -eq 0 ]; then
-      log "molecule: $s passed in $(($(date +%s) - start)) s"
+      log "job: $s passed in $(($(date +%s) - start)) s"
       mkdir -p "$DURATIONS" && echo "$(($(date +%s) - start))" >"$DURATIONS/$s"
     else
-      log "molecule: $s FAILED after $(($(date +%s) - start)) s"
+      log "job: $s FAILED after $(($(date +%s) - start)) s"
       echo "$s" >>"$failed_file"
     fi
   } 9>"$CACHE/logs/.print.lock"
 }
 
-# Jobs run in MOLECULE_JOBS lanes (default 3), each lane one job after another; the jobs that
-# use pebble's DNS share the first lane, and the jobs of one scenario (its instances and
-# Molecule state are named after it) share a lane.
+# Jobs run in MOLECULE_JOBS lanes (default 3), each lane one job after another.
 cmd_molecule() {
   activate
   scan_venv
-  local scenarios=("$@") jobs="${MOLECULE_JOBS:-3}" failed_file s i n best
-  [ "${#scenarios[@]}" -gt 0 ] || scenarios=("${ALL_SCENARIOS[@]}")
+  local jobs=("$@") lanes_n="${MOLECULE_JOBS:-3}" failed_file lane
+  [ "${#jobs[@]}" -gt 0 ] || jobs=("${ALL_SCENARIOS[@]}")
   mkdir -p "$CACHE/logs"
   failed_file="$(mktemp)"
-  [ "$jobs" -ge 1 ] || jobs=1
-  [ "${#scenarios[@]}" -ge "$jobs" ] || jobs=${#scenarios[@]}
-  local -a lanes=() load=()
-  for ((i = 0; i < jobs; i++)); do lanes[i]=""; load[i]=0; done
-  # The pebble scenarios first, in the first lane; then the others, longest first, each to the
-  # lane with the least work so far.
-  local -a ordered=()
-  for s in "${scenarios[@]}"; do
-    uses_pebble "$s" && ordered+=("$s")
-  done
-  local npebble=${#ordered[@]}
-  local -A weight=()
-  local w
-  while read -r w s; do weight[$s]=$w; done < <(scenario_weights "${scenarios[@]}")
-  while read -r _ s; do ordered+=("$s"); done < <(
-    for s in "${scenarios[@]}"; do
-      uses_pebble "$s" || echo "${weight[$s]} $s"
-    done | sort -rn
-  )
-  local -A lane_of=()
-  for ((n = 0; n < ${#ordered[@]}; n++)); do
-    s=${ordered[n]}
-    best=0
-    if [ -n "${lane_of[$(job_scenario "$s")]:-}" ]; then
-      best=${lane_of[$(job_scenario "$s")]}
-    elif [ "$n" -ge "$npebble" ]; then
-      for ((i = 1; i < jobs; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
-    fi
-    lane_of[$(job_scenario "$s")]=$best
-    lanes[best]+="$s "
-    load[best]=$((load[best] + ${weight[$s]}))
-  done
-  log "molecule: ${#scenarios[@]} scenarios in $jobs lanes: $(printf '[%s] ' "${lanes[@]}")"
+  local -a lanes=()
+  mapfile -t lanes < <(python "$REPO/scripts/lanes.py" "$lanes_n" "$DURATIONS" "$REPO/bench/results.json" "${jobs[@]}")
+  [ "${#lanes[@]}" -gt 0 ] || die "no lanes planned for: ${jobs[*]}"
+  log "molecule: ${#jobs[@]} jobs in ${#lanes[@]} lanes: $(printf '[%s] ' "${lanes[@]}")"
   local -a pids=()
-  for ((i = 0; i < jobs; i++)); do
-    (for s in ${lanes[i]}; do run_scenario "$s" "$failed_file"; done) &
+  for lane in "${lanes[@]}"; do
+    (for s in $lane; do run_job "$s" "$failed_file"; done) &
     pids+=($!)
   done
   trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
@@ -198,7 +149,7 @@ cmd_molecule() {
   local failed
   failed="$(tr '\n' ' ' <"$failed_file")"
   rm -f "$failed_file"
-  [ -z "$failed" ] || die "failed scenarios: $failed"
+  [ -z "$failed" ] || die "failed jobs: $failed"
 }
 
 cmd_test() {
@@ -209,8 +160,8 @@ cmd_test() {
   cmd_sanity
   cmd_unit
   cmd_app_tests
-  cmd_molecule "$@"
-  # The whole site on Debian 12 through SSH and Mitogen (default@trixie covers Debian 13).
-  [ "$#" -gt 0 ] || SANDBOX_SUITE=bookworm cmd_sandbox_test
+  # Without jobs named: every scenario, and the sandbox test on Debian 12 (the whole site through
+  # SSH and Mitogen; default@trixie covers Debian 13), all in lanes.
+  if [ "$#" -gt 0 ]; then cmd_molecule "$@"; else cmd_molecule "${ALL_SCENARIOS[@]}" sandbox@bookworm; fi
   log "all tests passed in $(($(date +%s) - start)) s"
 }
