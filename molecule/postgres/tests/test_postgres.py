@@ -227,6 +227,28 @@ def test_pgbouncer_settings_reload_without_a_restart(host, run_playbook) -> None
     assert now == [str(restarts + 1), "true", "healthy"]
 
 
+def test_pgbouncer_is_rebuilt_on_an_updated_base_image(host, run_playbook) -> None:
+    """The same postgres tag with new content (what update-images.yml pulls when the tag was
+    rebuilt upstream) builds PgBouncer's image again, on it, with the distribution's current
+    package; an unchanged base builds nothing."""
+    image = "docker inspect -f '{{.Config.Image}}' pgbouncer"
+    before = host.check_output(image)
+    base = host.check_output("docker inspect -f '{{.Config.Image}}' postgres")
+    host.check_output(f"printf 'FROM {base}\\nLABEL pdezzy.test.update=1\\n' | docker build -q -t {base} -")
+    result = run_playbook(CONVERGE)
+    assert result.returncode == 0, result.output
+    after = host.check_output(image)
+    assert after != before
+    assert after.split(":")[0] == before.split(":")[0] == "pdezzy-pgbouncer"
+    parent = host.check_output(f"docker image inspect -f '{{{{.Config.Labels}}}}' {after}")
+    assert "pdezzy.test.update:1" in parent
+    assert host.check_output("docker inspect -f '{{.State.Health.Status}}' pgbouncer") == "healthy"
+    again = run_playbook(CONVERGE)
+    assert again.returncode == 0, again.output
+    assert "changed=0" in again.output
+    assert host.check_output(image) == after
+
+
 # --- The app's own role ------------------------------------------------------------------------
 
 
