@@ -5,8 +5,9 @@ sandbox test). Rules:
 - the jobs of one scenario share a lane: its instances and Molecule state are named after the
   scenario, so two of its jobs cannot run at once;
 - groups go longest first, each to the lane with the least work so far;
-- in a lane, the sandbox job goes first: its network has a fixed subnet, which Docker can only
-  give while the address pools are not yet in use by the scenarios' networks.
+- the jobs on the sandbox network (``sandbox@SUITE``, ``controller@SUITE``) share a lane and go
+  first in it: the network has a fixed subnet, which Docker can only give while the address
+  pools are not yet in use by the scenarios' networks, and one job's clean-up removes it.
 
 A job weighs its last passing run on this machine (``DURATIONS/<job>``, written by the
 harness), else its figure in the bench's tests section (``bench/results.json``, from a CI run),
@@ -25,10 +26,18 @@ from pathlib import Path
 
 FALLBACK_SECONDS = 300
 SANDBOX = "sandbox"
+# Jobs whose VPS is on the sandbox network.
+SANDBOX_NETWORK = {SANDBOX, "controller"}
 
 
 def scenario(job: str) -> str:
     return job.split("@", 1)[0]
+
+
+def group(job: str) -> str:
+    """The lane group of a job: its scenario, or the sandbox for the jobs on its network."""
+    name = scenario(job)
+    return SANDBOX if name in SANDBOX_NETWORK else name
 
 
 def measured(durations: Path, results: Path) -> dict[str, int]:
@@ -64,16 +73,16 @@ def plan(jobs: Sequence[str], lanes: int, job_weights: Mapping[str, int]) -> lis
     unique = list(dict.fromkeys(jobs))
     groups: dict[str, list[str]] = {}
     for job in unique:
-        groups.setdefault(scenario(job), []).append(job)
-    ordered = sorted(groups.values(), key=lambda group: (-sum(job_weights[j] for j in group), group[0]))
+        groups.setdefault(group(job), []).append(job)
+    ordered = sorted(groups.values(), key=lambda members: (-sum(job_weights[j] for j in members), members[0]))
     result: list[list[str]] = [[] for _ in range(min(lanes, len(groups)))]
     load = [0] * len(result)
-    for group in ordered:
+    for members in ordered:
         lane = min(range(len(result)), key=lambda i: (load[i], i))
-        result[lane] += group
-        load[lane] += sum(job_weights[j] for j in group)
+        result[lane] += members
+        load[lane] += sum(job_weights[j] for j in members)
     for lane_jobs in result:
-        lane_jobs.sort(key=lambda job: scenario(job) != SANDBOX)  # stable: otherwise as planned
+        lane_jobs.sort(key=lambda job: group(job) != SANDBOX)  # stable: otherwise as planned
     return result
 
 

@@ -41,6 +41,10 @@ cmd_images() {
     build_base "$suite"
     build_layer "pdezzy/vps:$suite" "$HARNESS/images/vps" "pdezzy/debian:$suite"
   done
+  # The second controller of the controller job (controller.sh), with the build host's CA bundle.
+  rm -rf "$CACHE/context-controller" && cp -r "$HARNESS/images/controller" "$CACHE/context-controller"
+  cp /etc/ssl/certs/ca-certificates.crt "$CACHE/context-controller/"
+  build_layer "$CONTROLLER_IMAGE" "$CACHE/context-controller" "pdezzy/debian:$CONTROLLER_SUITE"
 }
 
 # Docker Hub stand-ins (test fixtures; the roles never know about them), served by the

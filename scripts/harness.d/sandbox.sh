@@ -13,8 +13,10 @@ forget_sandbox_facts() {
   find "$REPO/.cache/ansible-facts" -maxdepth 1 \( -name "$SANDBOX_NAME" -o -name "*_$SANDBOX_NAME" \) -delete
 }
 
-# A running sandbox VPS container (a fresh one when none runs), booted, root reachable by key.
+# A running sandbox VPS container (a fresh one when none runs), booted, root reachable by key:
+# sandbox_vps [NAME IP] (default: the sandbox's), of release $SANDBOX_SUITE, on the sandbox network.
 sandbox_vps() {
+  local name="${1:-$SANDBOX_NAME}" ip="${2:-$SANDBOX_IP}"
   case " ${VPS_SUITES[*]} " in
     *" $SANDBOX_SUITE "*) ;;
     *) die "PDEZZY_VPS_SUITE=$SANDBOX_SUITE: the sandbox VPS runs one of: ${VPS_SUITES[*]}" ;;
@@ -22,24 +24,26 @@ sandbox_vps() {
   mkdir -p "$REPO/.cache/sandbox"
   [ -f "$REPO/.cache/sandbox/id_ed25519" ] ||
     ssh-keygen -q -t ed25519 -N '' -C pdezzy-sandbox -f "$REPO/.cache/sandbox/id_ed25519"
+  # Another job may make the network at the same moment: then it is there.
   docker network inspect "$SANDBOX_NET" >/dev/null 2>&1 ||
-    docker network create --subnet "$SANDBOX_SUBNET" "$SANDBOX_NET" >/dev/null
+    docker network create --subnet "$SANDBOX_SUBNET" "$SANDBOX_NET" >/dev/null 2>&1 ||
+    docker network inspect "$SANDBOX_NET" >/dev/null
   # A bridge left behind by a daemon that stopped uncleanly would shadow the sandbox's route.
   local bridge dev
   bridge="br-$(docker network inspect -f '{{.Id}}' "$SANDBOX_NET" | cut -c1-12)"
   for dev in $(ip -o -4 addr show | awk -v gw="$SANDBOX_GATEWAY/" 'index($4, gw) == 1 {print $2}'); do
     [ "$dev" = "$bridge" ] || { log "sandbox: removing stale bridge $dev"; ip link delete "$dev"; }
   done
-  if [ "$(docker inspect -f '{{.State.Running}}' "$SANDBOX_NAME" 2>/dev/null)" != "true" ]; then
-    docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
-    forget_sandbox_facts
-    log "sandbox: starting the sandbox VPS container $SANDBOX_NAME (Debian $SANDBOX_SUITE)"
+  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != "true" ]; then
+    docker rm -f -v "$name" >/dev/null 2>&1 || true
+    [ "$name" != "$SANDBOX_NAME" ] || forget_sandbox_facts
+    log "sandbox: starting the VPS container $name (Debian $SANDBOX_SUITE)"
     local args
     read -r -a args <<<"$(python "$HARNESS/platform.py")"
-    docker run -d --name "$SANDBOX_NAME" --hostname "$SANDBOX_NAME" --network "$SANDBOX_NET" \
-      --ip "$SANDBOX_IP" "${args[@]}" "pdezzy/vps:$SANDBOX_SUITE" >/dev/null
+    docker run -d --name "$name" --hostname "$name" --network "$SANDBOX_NET" \
+      --ip "$ip" "${args[@]}" "pdezzy/vps:$SANDBOX_SUITE" >/dev/null
     # What the VPS provider does at first boot: the operator's key for root.
-    docker exec -i "$SANDBOX_NAME" sh -c 'install -d -m 0700 /root/.ssh &&
+    docker exec -i "$name" sh -c 'install -d -m 0700 /root/.ssh &&
       cat > /root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys' \
       <"$REPO/.cache/sandbox/id_ed25519.pub"
   fi
@@ -47,11 +51,11 @@ sandbox_vps() {
   # can fail at once: poll until boot has finished, then until SSH answers.
   local i
   for i in $(seq 120); do
-    case "$(docker exec "$SANDBOX_NAME" systemctl is-system-running 2>/dev/null)" in running | degraded) break ;; esac
+    case "$(docker exec "$name" systemctl is-system-running 2>/dev/null)" in running | degraded) break ;; esac
     sleep 0.5
   done
   for i in $(seq 30); do
-    port_open 22 "$SANDBOX_IP" && break
+    port_open 22 "$ip" && break
     sleep 1
   done
 }

@@ -93,7 +93,8 @@ cmd_app_tests() {
 
 # A job is SCENARIO or SCENARIO@SUITE: the scenario on that Debian release's VPS image
 # (pdezzy/vps:SUITE); without one, on $PDEZZY_VPS_SUITE, default trixie (Debian 13). The job
-# sandbox@SUITE is the sandbox test (sandbox.sh) on that release.
+# sandbox@SUITE is the sandbox test (sandbox.sh) on that release; controller@trixie the second
+# controller's run (controller.sh).
 job_scenario() { echo "${1%@*}"; }
 job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-${VPS_SUITES[0]}}"; }
 # Every scenario points pebble's DNS at its own names (molecule/harness/acme_dns.py), so any
@@ -108,6 +109,9 @@ run_job() {
   if [ "$(job_scenario "$s")" = sandbox ]; then
     # A subshell of its own, started apart from `||` so that `set -e` and `die` act inside it.
     (SANDBOX_SUITE="$(job_suite "$s")"; sandbox_test) >"$out" 2>&1 &
+    wait $! || rc=$?
+  elif [ "$(job_scenario "$s")" = controller ]; then
+    controller_test >"$out" 2>&1 &
     wait $! || rc=$?
   else
     PDEZZY_VPS_SUITE="$(job_suite "$s")" molecule test -s "$(job_scenario "$s")" >"$out" 2>&1 || rc=$?
@@ -160,8 +164,13 @@ cmd_test() {
   cmd_sanity
   cmd_unit
   cmd_app_tests
-  # Without jobs named: every scenario, and the sandbox test on Debian 12 (the whole site through
-  # SSH and Mitogen; default@trixie covers Debian 13), all in lanes.
-  if [ "$#" -gt 0 ]; then cmd_molecule "$@"; else cmd_molecule "${ALL_SCENARIOS[@]}" sandbox@bookworm; fi
+  # Without jobs named: every scenario, the sandbox test on Debian 12 (the whole site through
+  # SSH and Mitogen; default@trixie covers Debian 13) and the second controller (the newest
+  # ansible, the stock strategy), all in lanes.
+  if [ "$#" -gt 0 ]; then
+    cmd_molecule "$@"
+  else
+    cmd_molecule "${ALL_SCENARIOS[@]}" sandbox@bookworm controller@trixie
+  fi
   log "all tests passed in $(($(date +%s) - start)) s"
 }

@@ -81,3 +81,10 @@ def test_main_prints_one_lane_per_line(tmp_path: Path, capsys: pytest.CaptureFix
     results = results_file(tmp_path, {"a@x": 30, "b@x": 20, "c@x": 10})
     assert lanes.main(["2", str(tmp_path / "none"), str(results), "a@x", "b@x", "c@x"]) == 0
     assert capsys.readouterr().out.splitlines() == ["a@x", "b@x c@x"]
+
+
+def test_the_jobs_on_the_sandbox_network_share_a_lane_and_start_it() -> None:
+    weights = {"default@trixie": 2000, "sandbox@bookworm": 500, "app@bookworm": 900, "controller@trixie": 700}
+    plan = lanes.plan(list(weights), 3, weights)
+    lane = next(lane for lane in plan if "sandbox@bookworm" in lane)
+    assert lane[:2] == ["sandbox@bookworm", "controller@trixie"]
