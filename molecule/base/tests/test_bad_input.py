@@ -38,6 +38,10 @@ CASES = {
         {"base_ssh_client_address": "198.51.100.7"},
         "This run connects from 198.51.100.7, which base_ssh_allowed_cidrs",
     ),
+    "key exchange methods this OpenSSH does not know": (
+        {"base_ssh_kex_algorithms": ["no-such-kex@example.org"]},
+        "None of base_ssh_kex_algorithms (no-such-kex@example.org) is known to this host's OpenSSH",
+    ),
     "journal size without a unit systemd knows": (
         {"base_journal_max_use": "500 megs"},
         "base_journal_max_use must be a size such as 500M",
