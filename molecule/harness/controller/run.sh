@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Inside the second controller (a Debian 13 container with its own Python, on the host's
+# network, the repository mounted read-only at /src): the newest `ansible` from PyPI, Ansible's
+# stock strategy (linear) over SSH with sudo, then the operations of operations.sh against the
+# controller job's VPS, under its own names.
+set -euo pipefail
+: "${CONTROLLER_VPS_IP:?}" "${CONTROLLER_DOMAIN:?}"
+
+echo "==> controller: installing the newest ansible from the package index" >&2
+python3 -m venv /opt/ansible
+for attempt in 1 2 3; do
+  /opt/ansible/bin/pip install -q --upgrade pip ansible && break
+  [ "$attempt" -lt 3 ] || { echo "ERROR: controller: pip failed three times" >&2; exit 1; }
+  sleep 10
+done
+export PATH="/opt/ansible/bin:$PATH" ANSIBLE_CONFIG=/src/ansible.cfg ANSIBLE_STRATEGY=linear \
+  ANSIBLE_CACHE_PLUGIN_CONNECTION=/tmp/ansible-facts ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
+python3 --version
+ansible --version | head -n 1
+pip show ansible | sed -n 's/^Version: /ansible (package) /p'
+cd /src
+OPS_VPS_IP="$CONTROLLER_VPS_IP" OPS_EXTRA_VARS="$(printf \
+  '{"ansible_host": "%s", "pdezzy_domain": "%s", "pdezzy_domain_aliases": ["www.%s"]}' \
+  "$CONTROLLER_VPS_IP" "$CONTROLLER_DOMAIN" "$CONTROLLER_DOMAIN")" \
+  exec bash molecule/harness/operations.sh
