@@ -543,3 +543,20 @@ def test_bad_input_leaves_the_running_version_untouched(host, run_playbook, extr
     assert_no_secret(result.output, SECRETS)
     assert {name: state["Id"] for name, state in replicas(host).items()} == before
     assert "pdezzy-app:v9" not in host.check_output("docker images --format '{{.Repository}}:{{.Tag}}'")
+
+
+def test_a_new_version_is_built_on_the_current_base_image(host, run_playbook) -> None:
+    """A build pulls its base first (app_build_pull): a base tag left stale on the host is put
+    back to the registry's image before the new version is built on it."""
+    base = "docker image inspect -f '{{.Id}}' python:3.11-slim"
+    fresh = host.check_output(base)
+    host.check_output(
+        "printf 'FROM python:3.11-slim\\nLABEL pdezzy.test.stale=1\\n' | docker build -q -t python:3.11-slim -"
+    )
+    assert host.check_output(base) != fresh
+    result = run_playbook(CONVERGE, {"app_version": "v8-base"})
+    assert result.returncode == 0, result.output
+    assert host.check_output(base) == fresh
+    assert "pdezzy.test.stale" not in host.check_output(
+        "docker image inspect -f '{{json .Config.Labels}}' pdezzy-app:v8-base"
+    )
