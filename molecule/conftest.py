@@ -23,9 +23,13 @@ HARNESS: dict[str, str] = load_constants()
 
 
 def ansible_env() -> dict[str, str]:
+    """The environment of the tests' playbook runs: the project's roles, collections and strategy
+    (Mitogen, as ansible.cfg sets it for users; Molecule's own ansible.cfg does not name it)."""
     env = dict(os.environ)
     env["ANSIBLE_ROLES_PATH"] = str(PROJECT / "roles")
     env["ANSIBLE_COLLECTIONS_PATH"] = str(PROJECT / "collections")
+    env["ANSIBLE_STRATEGY_PLUGINS"] = str(PROJECT / "plugins" / "strategy")
+    env["ANSIBLE_STRATEGY"] = "mitogen_linear"
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
     return env
