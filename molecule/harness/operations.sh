@@ -13,7 +13,6 @@ set -euo pipefail
 over="${OPS_EXTRA_VARS:-}"
 [ -n "$over" ] || over='{}'
 
-
 log() { printf '==> operations: %s\n' "$*" >&2; }
 die() { printf 'ERROR: operations: %s\n' "$*" >&2; exit 1; }
 

@@ -42,9 +42,18 @@ cmd_images() {
     build_layer "pdezzy/vps:$suite" "$HARNESS/images/vps" "pdezzy/debian:$suite"
   done
   # The second controller of the controller job (controller.sh), with the build host's CA bundle.
-  rm -rf "$CACHE/context-controller" && cp -r "$HARNESS/images/controller" "$CACHE/context-controller"
-  cp /etc/ssl/certs/ca-certificates.crt "$CACHE/context-controller/"
-  build_layer "$CONTROLLER_IMAGE" "$CACHE/context-controller" "pdezzy/debian:$CONTROLLER_SUITE"
+  local context
+  context="$(staged_context "$HARNESS/images/controller" controller ca)"
+  build_layer "$CONTROLLER_IMAGE" "$context" "pdezzy/debian:$CONTROLLER_SUITE"
+}
+
+# staged_context DIR NAME [ca]: DIR copied to $CACHE/context-NAME (with the build host's CA bundle
+# when asked, so pip works through this workplace's TLS-intercepting proxy); prints its path.
+staged_context() {
+  local context="$CACHE/context-$2"
+  rm -rf "$context" && cp -r "$1" "$context"
+  [ "${3:-}" != ca ] || cp /etc/ssl/certs/ca-certificates.crt "$context/"
+  echo "$context"
 }
 
 # Docker Hub stand-ins (test fixtures; the roles never know about them), served by the
@@ -68,9 +77,10 @@ cmd_standins() {
     build_base "$suite"
     local_ref="localhost:$REGISTRY_PORT/$(hub_path "$ref")"
     # The build context is staged so a stand-in can carry files of the build host (CA bundle).
-    rm -rf "$CACHE/context-$dir" && cp -r "$HARNESS/standins/$dir" "$CACHE/context-$dir"
-    [ "$dir" != python ] || cp /etc/ssl/certs/ca-certificates.crt "$CACHE/context-$dir/"
-    build_layer "$local_ref" "$CACHE/context-$dir" "pdezzy/debian:$suite"
+    local ca="" context
+    [ "$dir" != python ] || ca=ca
+    context="$(staged_context "$HARNESS/standins/$dir" "$dir" "$ca")"
+    build_layer "$local_ref" "$context" "pdezzy/debian:$suite"
     if ! curl -fs -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
       "http://127.0.0.1:$REGISTRY_PORT/v2/$(hub_path "${ref%%:*}")/manifests/${ref#*:}" ||
       [ "$(cat "$CACHE/pushed-$key" 2>/dev/null)" != "$(docker image inspect -f '{{.Id}}' "$local_ref")" ]; then

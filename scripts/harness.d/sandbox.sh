@@ -66,17 +66,22 @@ cmd_sandbox() {
   sandbox_deploy
 }
 
+# The sandbox VPS running, and pebble's DNS answering the sandbox's names with its address, so
+# HTTP-01 validation reaches its nginx.
+sandbox_ready() {
+  sandbox_vps
+  python "$HARNESS/acme_dns.py" "$SANDBOX_IP" --inventory "$REPO/inventory/sandbox"
+}
+
 # site.yml onto the sandbox VPS (started when none runs), a first backup and the health check.
 sandbox_deploy() {
-  sandbox_vps
+  sandbox_ready
   local first_run=()
   if ! ssh -q -i "$REPO/.cache/sandbox/id_ed25519" -o BatchMode=yes -o ConnectTimeout=5 \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "deploy@$SANDBOX_IP" true; then
     log "sandbox: first run, connecting as root (the deploy user does not exist yet)"
     first_run=(-e ansible_user=root)
   fi
-  # pebble's DNS answers the sandbox's names with its address, so HTTP-01 validation reaches its nginx.
-  python "$HARNESS/acme_dns.py" "$SANDBOX_IP" --inventory "$REPO/inventory/sandbox"
   log "sandbox: ansible-playbook -i inventory/sandbox site.yml ${first_run[*]}"
   ansible-playbook -i inventory/sandbox site.yml "${first_run[@]}"
   # The health check wants a backup younger than a day; a new stack has none until the night.
@@ -103,8 +108,7 @@ cmd_sandbox_test() {
 
 sandbox_test() {
   cmd_sandbox_down
-  sandbox_vps
-  python "$HARNESS/acme_dns.py" "$SANDBOX_IP" --inventory "$REPO/inventory/sandbox"
+  sandbox_ready
   OPS_VPS_IP="$SANDBOX_IP" bash "$HARNESS/operations.sh"
   cmd_sandbox_down
 }
