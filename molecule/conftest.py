@@ -24,7 +24,7 @@ HARNESS: dict[str, str] = load_constants()
 
 def ansible_env() -> dict[str, str]:
     """The environment of the tests' playbook runs: the project's roles, collections and strategy
-    (Mitogen, as ansible.cfg sets it for users; Molecule's own ansible.cfg does not name it)."""
+    (Mitogen, as ansible.cfg sets it for users and Molecule's env for its own runs)."""
     env = dict(os.environ)
     env["ANSIBLE_ROLES_PATH"] = str(PROJECT / "roles")
     env["ANSIBLE_COLLECTIONS_PATH"] = str(PROJECT / "collections")
