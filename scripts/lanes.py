@@ -1,13 +1,17 @@
 """Split the test jobs into lanes that run at once, balanced on measured wall times.
 
-A job is SCENARIO@SUITE (a Molecule scenario on a Debian release) or ``sandbox@SUITE`` (the
-sandbox test). Rules:
+A job is SCENARIO@SUITE (a Molecule scenario on a Debian release), ``sandbox@SUITE`` (the
+sandbox test), ``controller@SUITE`` (the second controller) or ``static`` (lint, sanity and
+unit tests). Rules:
 - the jobs of one scenario share a lane: its instances and Molecule state are named after the
   scenario, so two of its jobs cannot run at once;
 - groups go longest first, each to the lane with the least work so far;
 - the jobs on the sandbox network (``sandbox@SUITE``, ``controller@SUITE``) share a lane and go
   first in it: the network has a fixed subnet, which Docker can only give while the address
-  pools are not yet in use by the scenarios' networks, and one job's clean-up removes it.
+  pools are not yet in use by the scenarios' networks, and one job's clean-up removes it;
+- ``static`` goes first in the least loaded lane without the sandbox's jobs (first of all, so
+  that a lint error stops the run within minutes; not before the sandbox's jobs, which must be
+  first in theirs).
 
 A job weighs its last passing run on this machine (``DURATIONS/<job>``, written by the
 harness), else its figure in the bench's tests section (``bench/results.json``, from a CI run),
@@ -28,6 +32,7 @@ FALLBACK_SECONDS = 300
 SANDBOX = "sandbox"
 # Jobs whose VPS is on the sandbox network.
 SANDBOX_NETWORK = {SANDBOX, "controller"}
+STATIC = "static"
 
 
 def scenario(job: str) -> str:
@@ -74,15 +79,21 @@ def plan(jobs: Sequence[str], lanes: int, job_weights: Mapping[str, int]) -> lis
     groups: dict[str, list[str]] = {}
     for job in unique:
         groups.setdefault(group(job), []).append(job)
+    static = groups.pop(STATIC, [])
     ordered = sorted(groups.values(), key=lambda members: (-sum(job_weights[j] for j in members), members[0]))
-    result: list[list[str]] = [[] for _ in range(min(lanes, len(groups)))]
+    result: list[list[str]] = [[] for _ in range(min(lanes, len(groups) + bool(static)))]
     load = [0] * len(result)
+    if static:
+        result[0] = static
+        load[0] = job_weights[STATIC]
     for members in ordered:
-        lane = min(range(len(result)), key=lambda i: (load[i], i))
+        # The static checks' lane takes no sandbox job while another lane can.
+        allowed = [i for i in range(len(result)) if not (static and i == 0 and group(members[0]) == SANDBOX)]
+        lane = min(allowed or range(len(result)), key=lambda i: (load[i], i))
         result[lane] += members
         load[lane] += sum(job_weights[j] for j in members)
     for lane_jobs in result:
-        lane_jobs.sort(key=lambda job: group(job) != SANDBOX)  # stable: otherwise as planned
+        lane_jobs.sort(key=lambda job: (group(job) != SANDBOX, group(job) != STATIC))  # stable otherwise
     return result
 
 

@@ -106,7 +106,11 @@ DURATIONS="$CACHE/logs/durations"
 run_job() {
   local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0
   start=$(date +%s)
-  if [ "$(job_scenario "$s")" = sandbox ]; then
+  if [ "$s" = static ]; then
+    # In a subshell with `set -e`: the first failing check ends it.
+    (cmd_lint; cmd_sanity; cmd_unit; cmd_app_tests) >"$out" 2>&1 &
+    wait $! || rc=$?
+  elif [ "$(job_scenario "$s")" = sandbox ]; then
     # A subshell of its own, started apart from `||` so that `set -e` and `die` act inside it.
     (SANDBOX_SUITE="$(job_suite "$s")"; sandbox_test) >"$out" 2>&1 &
     wait $! || rc=$?
@@ -126,6 +130,8 @@ run_job() {
     else
       log "job: $s FAILED after $(($(date +%s) - start)) s"
       echo "$s" >>"$failed_file"
+      # Failed static checks stop the run: no lane starts another job.
+      [ "$s" != static ] || touch "$failed_file.abort"
     fi
   } 9>"$CACHE/logs/.print.lock"
 }
@@ -144,7 +150,14 @@ cmd_molecule() {
   log "molecule: ${#jobs[@]} jobs in ${#lanes[@]} lanes: $(printf '[%s] ' "${lanes[@]}")"
   local -a pids=()
   for lane in "${lanes[@]}"; do
-    (for s in $lane; do run_job "$s" "$failed_file"; done) &
+    (for s in $lane; do
+      if [ -e "$failed_file.abort" ]; then
+        log "job: $s not started (the static checks failed)"
+        echo "$s(not-started)" >>"$failed_file"
+        continue
+      fi
+      run_job "$s" "$failed_file"
+    done) &
     pids+=($!)
   done
   trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
@@ -152,7 +165,7 @@ cmd_molecule() {
   trap - INT TERM
   local failed
   failed="$(tr '\n' ' ' <"$failed_file")"
-  rm -f "$failed_file"
+  rm -f "$failed_file" "$failed_file.abort"
   [ -z "$failed" ] || die "failed jobs: $failed"
 }
 
@@ -160,17 +173,15 @@ cmd_test() {
   local start
   start=$(date +%s)
   cmd_bootstrap
-  cmd_lint
-  cmd_sanity
-  cmd_unit
-  cmd_app_tests
-  # Without jobs named: every scenario, the sandbox test on Debian 12 (the whole site through
-  # SSH and Mitogen; default@trixie covers Debian 13) and the second controller (the newest
-  # ansible, the stock strategy), all in lanes.
+  # The static checks (lint, sanity, unit and the demo app's tests) are a job in a lane of their
+  # own, beside the scenarios; if they fail, no lane starts another job. Without jobs named:
+  # every scenario, the sandbox test on Debian 12 (the whole site through SSH and Mitogen;
+  # default@trixie covers Debian 13) and the second controller (the newest ansible, the stock
+  # strategy).
   if [ "$#" -gt 0 ]; then
-    cmd_molecule "$@"
+    cmd_molecule static "$@"
   else
-    cmd_molecule "${ALL_SCENARIOS[@]}" sandbox@bookworm controller@trixie
+    cmd_molecule static "${ALL_SCENARIOS[@]}" sandbox@bookworm controller@trixie
   fi
   log "all tests passed in $(($(date +%s) - start)) s"
 }

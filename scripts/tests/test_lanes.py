@@ -88,3 +88,19 @@ def test_the_jobs_on_the_sandbox_network_share_a_lane_and_start_it() -> None:
     plan = lanes.plan(list(weights), 3, weights)
     lane = next(lane for lane in plan if "sandbox@bookworm" in lane)
     assert lane[:2] == ["sandbox@bookworm", "controller@trixie"]
+
+
+def test_the_static_checks_start_a_lane_without_the_sandbox_jobs() -> None:
+    weights = {"static": 200, "default@trixie": 2000, "sandbox@bookworm": 500, "app@bookworm": 900, "redis@x": 100}
+    plan = lanes.plan(list(weights), 3, weights)
+    static_lane = next(lane for lane in plan if "static" in lane)
+    assert static_lane[0] == "static"
+    assert "sandbox@bookworm" not in static_lane
+    assert next(lane for lane in plan if "sandbox@bookworm" in lane)[0] == "sandbox@bookworm"
+    assert sorted(job for lane in plan for job in lane) == sorted(weights)
+
+
+def test_with_one_lane_the_sandbox_goes_first_then_the_static_checks() -> None:
+    weights = {"redis@x": 100, "static": 200, "sandbox@bookworm": 500}
+    assert lanes.plan(list(weights), 1, weights) == [["sandbox@bookworm", "static", "redis@x"]]
+    assert lanes.plan(["static"], 3, {"static": 200}) == [["static"]]
