@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,30 @@ def test_a_drained_replica_gets_no_new_requests_until_it_is_restored(host, run_p
         host.run("pdezzy-nginx-upstream restore app-1:8006")
     assert host.check_output("pdezzy-nginx-upstream list").split() == ["app-1:8006", "up", "app-2:8006", "up"]
     assert {replica_answering(host) for _ in range(8)} == {hostname["app-1"], hostname["app-2"]}
+
+
+def test_after_a_log_rotation_a_crashed_nginx_is_started_again(host) -> None:
+    """The weekly rotation reopens nginx's logs without disarming its restart policy.
+
+    A signal sent with `docker kill` marks the container as stopped by hand; Docker then never
+    starts it again. The rotation's signal comes from inside the container instead.
+    """
+    host.check_output("echo line >> /var/log/pdezzy/nginx/access.log")
+    host.check_output("logrotate --force /etc/logrotate.d/pdezzy-nginx")
+    started = host.check_output("docker inspect -f '{{.State.StartedAt}}' nginx")
+    # A crash: the master process killed from the host, as the OOM killer would.
+    host.check_output("kill -9 $(docker inspect -f '{{.State.Pid}}' nginx)")
+    for _ in range(60):
+        state = host.check_output("docker inspect -f '{{.State.Status}} {{.State.StartedAt}}' nginx").split()
+        answer = host.run(
+            "curl -sk -o /dev/null -w '%{http_code}' --resolve pdezzy.test:443:127.0.0.1 https://pdezzy.test/api/x/"
+        )
+        if state[0] == "running" and state[1] != started and answer.stdout == "200":
+            break
+        time.sleep(1)
+    else:
+        pytest.fail(f"nginx is not serving again 60 s after a crash that followed a log rotation: {state}")
+    assert host.file("/var/log/pdezzy/nginx/access.log.1").exists
 
 
 def test_invalid_directive_is_refused_and_the_old_config_keeps_serving(host, run_playbook) -> None:
