@@ -242,6 +242,21 @@ def test_a_secret_pasted_with_a_trailing_space_is_refused_unprinted(run_playbook
     assert_no_secret(result.output, SECRETS)
 
 
+def test_numbers_and_booleans_given_as_text_are_refused_by_name(run_playbook) -> None:
+    # `-e key=value` passes text; every playbook names each such value and its type first.
+    deploy = PROJECT / "playbooks" / "deploy-app.yml"
+    for playbook in (CONVERGE, deploy):
+        result = run_playbook(playbook, None, "-e", "app_replicas=1", "-e", "base_sudo_use_pty=false")
+        assert_refused(result, "app_replicas must be an integer, not the text '1'")
+        assert "base_sudo_use_pty must be a boolean (true or false), not the text 'false'" in result.output
+        assert "TASK [base :" not in result.output, result.output
+        assert "TASK [app :" not in result.output, result.output
+    # The same values given as JSON are taken: a dry run of the deploy, nothing to change.
+    typed = run_playbook(deploy, {"app_replicas": 2, "base_sudo_use_pty": True}, "--check")
+    assert typed.returncode == 0, typed.output
+    assert re.search(r"vps-default : ok=\d+ changed=0 ", typed.output), typed.output
+
+
 def test_certbot_must_certify_the_names_nginx_serves(run_playbook) -> None:
     result = run_playbook(EDGE, {"certbot_domains": ["site.test", "api.site.test"]})
     assert_refused(result, "must name the same domains, the same one first")
