@@ -487,6 +487,39 @@ def test_replica_count_drives_nginx_and_the_health_check(host, run_playbook) -> 
     assert list(replica_ids(host)) == ["app-1", "app-2"]
 
 
+def nginx_serves_again_after_a_restart(host) -> bool:
+    """`docker restart nginx`, then up to 60 s for the site to answer through it."""
+    host.check_output("docker restart nginx")
+    probe = f"curl -fsk -o /dev/null --resolve {DOMAIN}:443:127.0.0.1 https://{DOMAIN}/api/properties/"
+    for _ in range(60):
+        if host.run(probe).rc == 0:
+            return True
+        time.sleep(1)
+    return False
+
+
+def test_the_upstream_follows_the_replicas_and_a_missing_one_never_stops_nginx(host, run_playbook) -> None:
+    conf = "/opt/pdezzy/nginx/conf.d/pdezzy.conf"
+    deploy = PROJECT / "playbooks" / "deploy-app.yml"
+    try:
+        # Fewer replicas through the day-to-day deploy: the upstream names only those left.
+        fewer = run_playbook(deploy, {"app_replicas": 1})
+        assert fewer.returncode == 0, fewer.output
+        assert re.findall(r"server (app-\d+):8006", host.check_output(f"cat {conf}")) == ["app-1"]
+        assert nginx_serves_again_after_a_restart(host), host.run("docker logs --tail 20 nginx").stderr
+        # Back to two; then one of them stopped: nginx still starts and serves through the other.
+        back = run_playbook(deploy)
+        assert back.returncode == 0, back.output
+        assert re.findall(r"server (app-\d+):8006", host.check_output(f"cat {conf}")) == ["app-1", "app-2"]
+        host.check_output("docker stop app-2")
+        assert nginx_serves_again_after_a_restart(host), host.run("docker logs --tail 20 nginx").stderr
+        assert [curl(peer(host), "-o /dev/null -w '%{http_code}'", "/api/properties/") for _ in range(6)] == ["200"] * 6
+    finally:
+        host.run("docker start app-2")
+    assert run_playbook(deploy).returncode == 0
+    assert list(replica_ids(host)) == ["app-1", "app-2"]
+
+
 def test_an_app_that_ignores_the_database_settings_is_refused(host, run_playbook, tmp_path: Path) -> None:
     app = tmp_path / "thirdparty-app"
     shutil.copytree(FIXTURE, app, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
