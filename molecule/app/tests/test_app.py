@@ -432,6 +432,28 @@ def test_migrations_are_backed_up_first_and_a_rollback_behind_them_is_refused(
     assert "There is no release v0-0000000000 to roll back to on this host. Kept releases:" in unknown.output
 
 
+def test_a_rollback_takes_the_secrets_of_its_run_not_the_releases(host, run_playbook) -> None:
+    # After the test above: v6 live, v2 (behind its migrations) the previous release.
+    target = link(host, "previous")
+    rotated = "molecule-rotated-rollback-" + "7" * 40
+    result = run_playbook(ROLLBACK, {"app_rollback_force": True, "app_secret_key": rotated})
+    assert result.returncode == 0, result.output
+    assert_no_secret(result.output, [*SECRETS, rotated])
+    for name, state in replicas(host).items():
+        assert release_of(state) == target, name
+        keys = [entry for entry in state["Config"]["Env"] if entry.startswith("SECRET_KEY=")]
+        assert keys == [f"SECRET_KEY={rotated}"], f"{name} runs another SECRET_KEY than the inventory's"
+    # The release keeps its image and its non-secret settings.
+    env = host.file(f"{HOME}/releases/{target}/env")
+    assert (env.mode, env.user) == (0o600, "pdezzy")
+    assert f"SECRET_KEY={rotated}" in env.content_string
+    # The same run again changes nothing.
+    again = run_playbook(ROLLBACK, {"app_rollback_to": target, "app_secret_key": rotated})
+    assert again.returncode == 0, again.output
+    assert f"Release {target} is live already: nothing to do." in again.output, again.output
+    assert re.search(r"vps-app : ok=\d+ changed=0 ", again.output), again.output
+
+
 def git_repo(host, repo: str) -> str:
     """A bare repository of the demo app on the VPS, tagged git-v1; returns its commit."""
     host.check_output("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null")
