@@ -106,3 +106,64 @@ def test_a_time_out_of_reach_is_refused_with_nothing_changed(host, when: str, co
     assert message in result.stderr, result.stderr
     assert "nothing changed" in result.stderr or code == 2
     assert sql(host, "SELECT count(*), pg_postmaster_start_time() FROM orders") == before
+
+
+KEPT = "/var/lib/docker/volumes/pdezzy_postgres_data/pre-pitr-*"
+
+
+def kept_copies(host) -> str:
+    return host.check_output(f"ls -d {KEPT} 2>/dev/null || true")
+
+
+def test_a_truncated_base_backup_is_refused_before_postgresql_stops(host) -> None:
+    newest = f"{DIR}/{bases(host)[-1]}"
+    host.check_output(
+        f"cp -p {newest} /root/base.keep && truncate -s $(( $(stat -c %s {newest}) / 2 )) {newest}"
+        f" && touch -r /root/base.keep {newest}"
+    )
+    before = sql(host, "SELECT count(*), pg_postmaster_start_time() FROM orders")
+    kept = kept_copies(host)
+    try:
+        result = host.run(f"pdezzy-restore --time '{sql(host, NOW)}'")
+        assert result.rc == 1, result.stdout + result.stderr
+        assert f"{newest} cannot be read whole (truncated or corrupt)" in result.stderr, result.stderr
+        assert "nothing changed" in result.stderr
+        assert sql(host, "SELECT count(*), pg_postmaster_start_time() FROM orders") == before
+        # The copy an earlier restore kept is still there: it goes only after a promotion.
+        assert kept_copies(host) == kept
+    finally:
+        host.check_output(f"mv /root/base.keep {newest}")
+
+
+def test_an_interrupted_point_in_time_restore_puts_the_database_back_and_starts_it(host) -> None:
+    before = sql(host, "SELECT count(*), max(n) FROM orders")
+    kept = kept_copies(host)
+    target = sql(host, NOW)
+    # A unit of its own: the restore gets SIGINT as Ctrl-C sends it (not ignored, as in a background job).
+    host.run("systemctl reset-failed pitr-restore 2>/dev/null")
+    host.check_output(
+        "systemd-run --unit=pitr-restore -p RemainAfterExit=yes -p StandardOutput=file:/tmp/pitr.log"
+        f" -p StandardError=file:/tmp/pitr.log pdezzy-restore --time '{target}'"
+    )
+    for _ in range(600):
+        if host.check_output("docker inspect -f '{{.State.Running}}' postgres") == "false":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("PostgreSQL never stopped: " + host.file("/tmp/pitr.log").content_string)
+    host.check_output("pkill -INT -f '[p]dezzy-restore --time'")
+    for _ in range(180):
+        if host.run("systemctl is-active -q pitr-restore").rc != 0 or host.check_output(
+            "systemctl show -p SubState --value pitr-restore"
+        ) in ("exited", "failed"):
+            break
+        time.sleep(1)
+    status = host.check_output("systemctl show -p ExecMainStatus --value pitr-restore")
+    log = host.file("/tmp/pitr.log").content_string
+    host.run("systemctl stop pitr-restore; systemctl reset-failed pitr-restore 2>/dev/null")
+    assert status == "130", log
+    assert "putting the database as it was back in place" in log, log
+    host.check_output("for i in $(seq 60); do docker exec postgres pg_isready -q && break; sleep 1; done")
+    assert sql(host, "SELECT count(*), max(n) FROM orders") == before
+    assert sql(host, "SELECT pg_is_in_recovery()") == "f"
+    assert kept_copies(host) == kept
