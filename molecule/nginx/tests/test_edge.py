@@ -100,6 +100,19 @@ def test_a_client_cannot_choose_the_address_the_app_sees(host, path: str) -> Non
     assert (seen["X-Forwarded-For"], seen["X-Real-IP"]) == (address, address)
 
 
+@pytest.mark.parametrize("path", ["/api/echo/", "/admin/login/"])
+def test_a_client_cannot_choose_the_host_or_port_the_app_sees(host, path: str) -> None:
+    # Many apps build absolute URLs (and password-reset links) from X-Forwarded-Host.
+    forged = (
+        "-H 'X-Forwarded-Host: evil.example' -H 'X-Forwarded-Port: 8443' -H 'Forwarded: for=1.2.3.4;host=evil.example'"
+    )
+    status, _ = headers_of(curl(host, f"https://{DOMAIN}{path}", forged))
+    assert status == 200
+    seen = json.loads(host.file("/tmp/body").content_string)["headers"]
+    assert (seen.get("X-Forwarded-Host"), seen.get("X-Forwarded-Port")) == (DOMAIN, "443")
+    assert "Forwarded" not in seen, seen
+
+
 @pytest.mark.parametrize(
     ("group", "accepted"),
     [("X25519", True), ("prime256v1", True), ("secp384r1", True), ("secp521r1", False), ("X448", False)],
