@@ -141,7 +141,7 @@ def test_the_replicas_run_a_recorded_release(host) -> None:
     assert [(e["action"], e["result"], e["release"]) for e in entries] == [("deploy", "success", release)]
     assert entries[0]["operator"] == rec["operator"]
     # The lock is held only while a deploy runs.
-    assert not host.file("/run/lock/pdezzy-app-deploy").exists
+    assert not host.file("/run/pdezzy-deploy/app").exists
 
 
 def test_env_file_is_private_and_production_safe(host) -> None:
@@ -363,18 +363,27 @@ def test_dry_run_after_a_secret_rotation_shows_the_replicas_would_move(host, run
     assert host.check_output(f"sha256sum {HOME}/.env") == env_before
 
 
+def test_no_local_user_but_root_can_take_the_deploy_lock(host) -> None:
+    lock_dir = host.file("/run/pdezzy-deploy")
+    assert (lock_dir.mode, lock_dir.user) == (0o700, "root")
+    taken = host.run("setpriv --reuid=nobody --regid=nogroup --clear-groups mkdir /run/pdezzy-deploy/app")
+    assert taken.rc != 0
+    assert not host.file("/run/pdezzy-deploy/app").exists
+    assert host.file("/etc/tmpfiles.d/pdezzy-deploy.conf").content_string == "d /run/pdezzy-deploy 0700 root root -\n"
+
+
 def test_a_second_deploy_refuses_while_one_holds_the_lock(host, run_playbook) -> None:
     host.check_output(
-        "mkdir /run/lock/pdezzy-app-deploy && echo 'alice (playbook on ops-1) since 2026-11-25T14:03:00Z'"
-        " > /run/lock/pdezzy-app-deploy/holder"
+        "mkdir /run/pdezzy-deploy/app && echo 'alice (playbook on ops-1) since 2026-11-25T14:03:00Z'"
+        " > /run/pdezzy-deploy/app/holder"
     )
     try:
         result = run_playbook(CONVERGE, {"app_version": "v2", "app_extra_env": {"FEATURE_Y": "1"}})
     finally:
-        holder = host.file("/run/lock/pdezzy-app-deploy/holder").content_string
-        host.check_output("rm -rf /run/lock/pdezzy-app-deploy")
+        holder = host.file("/run/pdezzy-deploy/app/holder").content_string
+        host.check_output("rm -rf /run/pdezzy-deploy/app")
     assert result.returncode != 0
-    holder_line = "Another deploy holds the lock /run/lock/pdezzy-app-deploy: alice (playbook on ops-1) since "
+    holder_line = "Another deploy holds the lock /run/pdezzy-deploy/app: alice (playbook on ops-1) since "
     assert holder_line in result.output, result.output
     assert "alice" in holder  # the refused run did not take or drop the other's lock
     assert "changed=0" in result.output, result.output

@@ -68,8 +68,18 @@ def test_a_protected_backup_survives_its_rotation(host) -> None:
     assert "restored from" in host.check_output(f"pdezzy-restore {DIR}/{oldest}")
 
 
+def test_no_local_user_but_root_can_hold_the_backup_locks(host) -> None:
+    run_dir = host.file("/run/pdezzy-backup")
+    assert (run_dir.mode, run_dir.user) == (0o700, "root")
+    for lock in ("backup.lock", "restic.lock"):
+        as_nobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups"
+        held = host.run(f"{as_nobody} flock -n /run/pdezzy-backup/{lock} true")
+        assert held.rc != 0, lock
+    assert host.file("/etc/tmpfiles.d/pdezzy-backup.conf").content_string == "d /run/pdezzy-backup 0700 root root -\n"
+
+
 def test_a_second_backup_refuses_while_one_runs(host) -> None:
-    holder = host.run("systemd-run --unit pdezzy-test-lock flock /run/lock/pdezzy-backup.lock sleep 20")
+    holder = host.run("systemd-run --unit pdezzy-test-lock flock /run/pdezzy-backup/backup.lock sleep 20")
     assert holder.rc == 0, holder.stderr
     try:
         time.sleep(1)

@@ -154,7 +154,7 @@ def test_the_wal_archive_is_shipped_off_the_host_every_few_minutes(host) -> None
 
 
 def test_one_restic_at_a_time_and_reads_without_a_lock_pass(host) -> None:
-    holder = host.run("systemd-run --unit pdezzy-test-restic-lock flock /run/lock/pdezzy-restic.lock sleep 30")
+    holder = host.run("systemd-run --unit pdezzy-test-restic-lock flock /run/pdezzy-backup/restic.lock sleep 30")
     assert holder.rc == 0, holder.stderr
     try:
         time.sleep(1)

@@ -431,7 +431,7 @@ def test_a_failed_nightly_backup_raises_the_alert(host) -> None:
     """The backup refuses while another holds the lock; its unit fails and the alert hook reports it."""
     report = "/var/tmp/pdezzy-alert-pdezzy-backup.service.txt"
     host.run(f"rm -f {report}")
-    host.check_output("systemd-run --unit pdezzy-test-lock flock /run/lock/pdezzy-backup.lock sleep 30")
+    host.check_output("systemd-run --unit pdezzy-test-lock flock /run/pdezzy-backup/backup.lock sleep 30")
     try:
         assert host.run("systemctl start pdezzy-backup.service").rc != 0
         for _ in range(40):
