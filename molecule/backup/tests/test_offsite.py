@@ -121,6 +121,9 @@ def test_bad_off_host_settings_are_refused_with_nothing_changed(host, run_playbo
     cases = [
         ({"backup_offsite_password": ""}, "with backup_offsite_password set"),
         ({"backup_offsite_repository": "ftp://backup.example.com/pdezzy"}, "backup_offsite_repository must be"),
+        # A host that ssh would read as an option.
+        ({"backup_offsite_repository": "sftp:-oProxyCommand=touch_pwned:/srv"}, "backup_offsite_repository must be"),
+        ({"backup_offsite_repository": "sftp://restic@-oProxyCommand=x//srv"}, "backup_offsite_repository must be"),
         ({"backup_offsite_repository": "s3:https://s3.example.com/bucket/pdezzy"}, "backup_offsite_s3_access_key_id"),
         ({"backup_offsite_sftp_known_hosts": ""}, "backup_offsite_sftp_known_hosts"),
         ({"backup_offsite_sftp_private_key": "not a key"}, "backup_offsite_sftp_private_key"),
