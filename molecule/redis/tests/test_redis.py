@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 from pathlib import Path
@@ -83,6 +84,17 @@ def test_config_file_is_private(host) -> None:
     assert conf.uid == 999
     assert conf.contains("^appendonly yes$")
     assert conf.contains("^maxmemory 256mb$")
+
+
+def test_the_containers_labels_tell_nothing_of_the_password(host) -> None:
+    conf = host.check_output("cat /opt/pdezzy/redis/redis.conf")
+    labels = " ".join(inspect(host)["Config"]["Labels"].values())
+    for digest in (hashlib.md5, hashlib.sha1, hashlib.sha256, hashlib.sha512):
+        assert digest(conf.encode()).hexdigest() not in labels
+        assert digest((conf + "\n").encode()).hexdigest() not in labels
+    assert "molecule-redis" not in labels
+    salt = host.file("/opt/pdezzy/redis/.digest-salt")
+    assert (salt.mode, salt.user) == (0o600, "root")
 
 
 def test_a_key_survives_a_restart_and_a_recreation(host, run_playbook) -> None:
