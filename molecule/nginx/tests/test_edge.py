@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import testinfra
 from testinfra.backend.base import CommandResult
 
 testinfra_hosts = ["ansible://peer"]
@@ -187,3 +188,21 @@ def test_open_websockets_are_limited_per_client(host) -> None:
         f"rm -f /tmp/ws-codes; for i in 1 2 3 4 5; do ({hold} >> /tmp/ws-codes) & done; wait; cat /tmp/ws-codes"
     )
     assert sorted(codes.split()) == ["101", "101", "101", "429", "429"], codes
+
+
+def test_uploads_in_flight_never_exhaust_the_edges_memory(host) -> None:
+    """Bodies nginx spools (beyond its buffer) go to the host's disk, not to its memory limit."""
+    vps = testinfra.get_host("ansible://vps-nginx", ansible_inventory=host.backend.ansible_inventory)
+    assert vps.check_output("docker exec nginx stat -f -c %T /var/cache/nginx") != "tmpfs"
+    before = vps.check_output("docker inspect -f '{{.RestartCount}}' nginx")
+    # 14 slow uploads of 19 MB at once: 266 MB in flight, more than the edge's 256 MiB.
+    ip = vps_ip(host)
+    host.check_output("head -c 19M /dev/urandom > /tmp/upload.bin")
+    upload = (
+        f"curl -sk --max-time 120 --limit-rate 2M --resolve {DOMAIN}:443:{ip} -o /dev/null -w '%{{http_code}}\\n'"
+        f" --data-binary @/tmp/upload.bin https://{DOMAIN}/api/upload/"
+    )
+    codes = host.check_output(f"for i in $(seq 14); do {upload} & done; wait").split()
+    state = vps.check_output("docker inspect -f '{{.State.Running}} {{.State.OOMKilled}} {{.RestartCount}}' nginx")
+    assert state == f"true false {before}", state
+    assert codes == ["200"] * 14, codes
