@@ -126,6 +126,28 @@ def test_a_backup_that_would_not_fit_writes_nothing(host) -> None:
     assert backups(host, "db") == before
 
 
+def test_on_a_disk_too_full_for_a_backup_the_wal_archive_is_still_trimmed(host) -> None:
+    # The nightly runs above took base backups: the archive reaches back to the oldest's start.
+    assert host.check_output(f"find {DIR} -maxdepth 1 -name 'base-*.tar.gz'"), "no base backup"
+    stale = "/var/lib/pdezzy-wal/000000010000000000000000.gz"
+    host.check_output(f"echo stale | gzip > {stale} && chown --reference=/var/lib/pdezzy-wal {stale}")
+    # The backups on a file system with room for what they are and 1 MiB more.
+    used_kib = int(host.check_output(f"du -sk {DIR} | cut -f1"))
+    host.check_output(f"mkdir -p /mnt/full && mount -t tmpfs -o size={used_kib + 1024}k tmpfs /mnt/full")
+    try:
+        host.check_output(f"cp -a {DIR}/. /mnt/full/ && mount --bind /mnt/full {DIR}")
+        try:
+            result = host.run("pdezzy-backup nightly")
+        finally:
+            host.check_output(f"umount {DIR}")
+    finally:
+        host.check_output("umount /mnt/full")
+    assert result.rc == 1, result.stdout + result.stderr
+    assert "nothing written" in result.stderr
+    assert "WAL archive: kept from" in result.stdout
+    assert not host.file(stale).exists
+
+
 def test_restore_of_the_latest_backup_gives_every_row_and_file_back(host) -> None:
     host.check_output(f'{PSQL} "CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY, note text)"')
     host.check_output(f"{PSQL} \"INSERT INTO ledger SELECT n, 'row ' || n FROM generate_series(1, 500) n\"")
