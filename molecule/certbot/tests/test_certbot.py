@@ -29,10 +29,10 @@ def peer(host) -> testinfra.host.Host:
 
 def last_run_output(host, expected: str) -> str:
     """What the renewal service's latest run printed, once it holds ``expected`` (journald files a
-    unit's last lines a moment after the unit ends, longer on a loaded machine), or after 45 s."""
+    unit's last lines a moment after the unit ends, longer on a loaded machine), or after 120 s."""
     invocation = host.check_output("systemctl show -P InvocationID pdezzy-certbot-renew.service")
     output = ""
-    for _ in range(90):
+    for _ in range(240):
         output = host.check_output(f"journalctl -o cat _SYSTEMD_INVOCATION_ID={invocation}")
         if expected in output:
             break
