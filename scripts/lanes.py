@@ -9,9 +9,9 @@ unit tests). Rules:
 - the jobs on the sandbox network (``sandbox@SUITE``, ``controller@SUITE``) share a lane and go
   first in it: the network has a fixed subnet, which Docker can only give while the address
   pools are not yet in use by the scenarios' networks, and one job's clean-up removes it;
-- ``static`` goes first in the least loaded lane without the sandbox's jobs (first of all, so
-  that a lint error stops the run within minutes; not before the sandbox's jobs, which must be
-  first in theirs).
+- ``static`` is planned last, into the least loaded lane without the sandbox's jobs, and goes
+  first in it (so that a lint error stops the run within minutes; never before the sandbox's
+  jobs, which must be first in theirs).
 
 A job weighs its last passing run on this machine (``DURATIONS/<job>``, written by the
 harness), else its figure in the bench's tests section (``bench/results.json``, from a CI run),
@@ -83,15 +83,16 @@ def plan(jobs: Sequence[str], lanes: int, job_weights: Mapping[str, int]) -> lis
     ordered = sorted(groups.values(), key=lambda members: (-sum(job_weights[j] for j in members), members[0]))
     result: list[list[str]] = [[] for _ in range(min(lanes, len(groups) + bool(static)))]
     load = [0] * len(result)
-    if static:
-        result[0] = static
-        load[0] = job_weights[STATIC]
     for members in ordered:
-        # The static checks' lane takes no sandbox job while another lane can.
-        allowed = [i for i in range(len(result)) if not (static and i == 0 and group(members[0]) == SANDBOX)]
-        lane = min(allowed or range(len(result)), key=lambda i: (load[i], i))
+        lane = min(range(len(result)), key=lambda i: (load[i], i))
         result[lane] += members
         load[lane] += sum(job_weights[j] for j in members)
+    if static:
+        # Last, to the least loaded lane without the sandbox's jobs (any lane when all have them).
+        free = [i for i in range(len(result)) if not any(group(job) == SANDBOX for job in result[i])]
+        lane = min(free or range(len(result)), key=lambda i: (load[i], i))
+        result[lane] += static
+        load[lane] += job_weights[STATIC]
     for lane_jobs in result:
         lane_jobs.sort(key=lambda job: (group(job) != SANDBOX, group(job) != STATIC))  # stable otherwise
     return result
