@@ -65,7 +65,7 @@ def env_with(text: Any, values: Any) -> str:
         wanted[name] = rendered
     lines, seen = [], set()
     for line in text.splitlines():
-        name, equals, _ = line.partition("=")
+        name, equals, _value = line.partition("=")
         if equals and name in wanted and not line.lstrip().startswith("#"):
             lines.append(f"{name}={wanted[name]}")
             seen.add(name)
