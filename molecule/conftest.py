@@ -83,14 +83,17 @@ def start_request_loop(client: Any, url: str, resolve: str, seconds: int, max_ti
     """On ``client`` (a testinfra host), GET ``url`` back to back in the background.
 
     Each request is a new ``curl`` connection (``--resolve resolve``, ``--max-time max_time``); one
-    that ends in a curl error or an HTTP status of 400 or more fails. The loop runs for at most
+    that ends in a curl error or an HTTP status of 400 or more fails. The requests are HTTP/1.1:
+    at a graceful reload, nginx 1.30 ends HTTP/2 connections with GOAWAY, which an HTTP/2 client
+    answers by sending the request again on a new connection (RFC 9113, 8.7) and this curl
+    (7.88) reports as an error (exit 16) instead; HTTP/1.1 has no such step. The loop runs for at most
     ``seconds`` or until /tmp/loop.stop exists (read its results with ``request_loop_counts``).
     """
     client.run("rm -f /tmp/loop.out /tmp/loop.stop /tmp/loop.failures; systemctl reset-failed loop 2>/dev/null")
     loop = (
         f"ok=0; end=$((SECONDS+{seconds})); while [ $SECONDS -lt $end ] && [ ! -e /tmp/loop.stop ]; do "
         "start=$(date +%T.%3N); "
-        f'code=$(curl -sk --max-time {max_time} -o /dev/null -w "%{{http_code}}" --resolve {resolve} {url}); '
+        f'code=$(curl -sk --http1.1 --max-time {max_time} -o /dev/null -w "%{{http_code}}" --resolve {resolve} {url}); '
         'rc=$?; if [ $rc -eq 0 ] && [ "$code" -lt 400 ]; then ok=$((ok+1)); '
         'else echo "$start to $(date +%T.%3N): curl exit $rc, HTTP $code" >> /tmp/loop.failures; fi; '
         "done; echo $ok > /tmp/loop.out"
