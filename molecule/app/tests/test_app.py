@@ -324,7 +324,8 @@ def test_failed_release_step_leaves_the_replicas_alone(host, run_playbook, tmp_p
     assert "The release step of v4-bad-migration failed (exit 1)" in result.output, result.output
     assert "RuntimeError: this migration is broken" in result.output
     # Printed as the lines they are, not as one line with literal "\n" between them.
-    failure = result.stdout.partition("The release step of v4-bad-migration failed")[2].partition("PLAY RECAP")[0]
+    printed = result.stdout + result.stderr  # the failure goes to either, by the callback's settings
+    failure = printed.partition("The release step of v4-bad-migration failed")[2].partition("PLAY RECAP")[0]
     assert "RuntimeError: this migration is broken" in [line.strip() for line in failure.splitlines()], failure
     assert "\\n" not in failure, failure
     assert "No replica was changed: pdezzy-app:v2 keeps serving." in result.output
