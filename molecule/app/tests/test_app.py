@@ -1,6 +1,7 @@
 """The app on the VPS, tested in deploy order: v1 converged, v2 rolled, a broken v3 rolled back.
 
-Clients run in throwaway containers on the stack network (port 8006 is never published).
+Clients run in throwaway containers on the edge network, where nginx and the replicas are (port
+8006 is never published).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ HOME = "/opt/pdezzy/app"
 WS_CLIENTS = 4
 DRAIN = 5
 CLIENT = (
-    "docker run --rm --network pdezzy -v /usr/local/bin/pdezzy-test-client:/client.py:ro "
+    "docker run --rm --network pdezzy-edge -v /usr/local/bin/pdezzy-test-client:/client.py:ro "
     "python:3.11-slim python /client.py"
 )
 
