@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_refused
+from testinfra.backend.base import CommandResult
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -109,18 +110,26 @@ def test_media_changing_during_the_archive_does_not_fail_the_run(host) -> None:
         host.run(f"{MEDIA} rm -f /media/uploads/growing.log")
 
 
-def test_a_backup_that_would_not_fit_writes_nothing(host) -> None:
-    before = backups(host, "db")
-    # A file system of 1 MiB for the backups: the database alone is larger.
-    host.check_output("mkdir -p /mnt/tiny && mount -t tmpfs -o size=1m tmpfs /mnt/tiny")
+def backup_on_a_small_disk(host, command: str, size_kib: int, with_backups: bool = False) -> CommandResult:
+    """Run ``command`` with the backups' directory on a file system of ``size_kib`` KiB (holding a
+    copy of the backups when ``with_backups``), then put the directory back; returns its result."""
+    host.check_output(f"mkdir -p /mnt/small && mount -t tmpfs -o size={size_kib}k tmpfs /mnt/small")
     try:
-        host.check_output(f"mount --bind /mnt/tiny {DIR}")
+        if with_backups:
+            host.check_output(f"cp -a {DIR}/. /mnt/small/")
+        host.check_output(f"mount --bind /mnt/small {DIR}")
         try:
-            result = host.run("pdezzy-backup manual")
+            return host.run(command)
         finally:
             host.check_output(f"umount {DIR}")
     finally:
-        host.check_output("umount /mnt/tiny")
+        host.check_output("umount /mnt/small")
+
+
+def test_a_backup_that_would_not_fit_writes_nothing(host) -> None:
+    before = backups(host, "db")
+    # A file system of 1 MiB for the backups: the database alone is larger.
+    result = backup_on_a_small_disk(host, "pdezzy-backup manual", 1024)
     assert result.rc == 1
     assert "nothing written" in result.stderr
     assert backups(host, "db") == before
@@ -133,15 +142,7 @@ def test_on_a_disk_too_full_for_a_backup_the_wal_archive_is_still_trimmed(host) 
     host.check_output(f"echo stale | gzip > {stale} && chown --reference=/var/lib/pdezzy-wal {stale}")
     # The backups on a file system with room for what they are and 1 MiB more.
     used_kib = int(host.check_output(f"du -sk {DIR} | cut -f1"))
-    host.check_output(f"mkdir -p /mnt/full && mount -t tmpfs -o size={used_kib + 1024}k tmpfs /mnt/full")
-    try:
-        host.check_output(f"cp -a {DIR}/. /mnt/full/ && mount --bind /mnt/full {DIR}")
-        try:
-            result = host.run("pdezzy-backup nightly")
-        finally:
-            host.check_output(f"umount {DIR}")
-    finally:
-        host.check_output("umount /mnt/full")
+    result = backup_on_a_small_disk(host, "pdezzy-backup nightly", used_kib + 1024, with_backups=True)
     assert result.rc == 1, result.stdout + result.stderr
     assert "nothing written" in result.stderr
     assert "WAL archive: kept from" in result.stdout
