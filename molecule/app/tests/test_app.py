@@ -7,15 +7,25 @@ Clients run in throwaway containers on the edge network, where nginx and the rep
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import testinfra
-from conftest import assert_no_secret, request_loop_counts, start_request_loop, task_outcomes, task_timeline
+from conftest import (
+    ansible_env,
+    assert_no_secret,
+    request_loop_counts,
+    start_request_loop,
+    task_outcomes,
+    task_timeline,
+)
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -597,3 +607,128 @@ def test_a_new_version_is_built_on_the_current_base_image(host, run_playbook) ->
     assert "pdezzy.test.stale" not in host.check_output(
         "docker image inspect -f '{{json .Config.Labels}}' pdezzy-app:v8-base"
     )
+
+
+def static_files(host) -> set[str]:
+    """The files in the static volume (what nginx serves), relative to it."""
+    volume = host.check_output("docker volume inspect -f '{{.Mountpoint}}' pdezzy_static")
+    return set(host.check_output(f"cd {volume} && find . -type f -printf '%P\\n'").split())
+
+
+def through_nginx(host, path: str) -> tuple[int, str]:
+    """GET https://DOMAIN/PATH through nginx, from the peer; the status and the body."""
+    client = peer(host)
+    address = client.check_output("getent hosts vps-app").split()[0]
+    out = client.check_output(
+        f"curl -sk -w '\\n%{{http_code}}' --resolve {DOMAIN}:443:{address} https://{DOMAIN}{path}"
+    )
+    body, _, status = out.rpartition("\n")
+    return int(status), body.strip()
+
+
+def static_root_app(tmp_path: Path, line: str, marker: str = "") -> Path:
+    """A copy of the demo app whose settings end with ``line``; with ``marker``, a static file
+    common/<marker>.css of its own."""
+    copy = app_copy(tmp_path)
+    settings = copy / "pdezzy" / "settings.py"
+    settings.write_text(settings.read_text() + f"\n{line}\n")
+    if marker:
+        css = copy / "common" / "static" / "common" / f"{marker}.css"
+        css.parent.mkdir(parents=True)
+        css.write_text(f"/* {marker} */\n")
+    return copy
+
+
+def test_a_release_whose_django_sets_no_static_root_is_refused(host, run_playbook, tmp_path: Path) -> None:
+    before = {name: state["Id"] for name, state in replicas(host).items()}
+    copy = static_root_app(tmp_path, "STATIC_ROOT = None")
+    result = run_playbook(CONVERGE, {"app_version": "v9-nostatic", "app_source_dir": str(copy)})
+    assert result.returncode != 0
+    refusal = "Django's STATIC_ROOT is not set in v9-nostatic: set it in the app's settings"
+    assert refusal in result.output, result.output
+    assert "No replica was changed." in result.output
+    assert_no_secret(result.output, SECRETS)
+    assert {name: state["Id"] for name, state in replicas(host).items()} == before
+    # Nothing of the refused release is left.
+    assert host.run(f"ls -d {HOME}/releases/v9-nostatic-*").rc != 0
+
+
+def test_static_files_go_where_django_puts_them_and_only_the_live_releases_are_served(
+    host, run_playbook, tmp_path: Path
+) -> None:
+    """A common layout (STATIC_ROOT = BASE_DIR / "staticfiles"): collectstatic's output reaches
+    nginx, and nothing an earlier app left in the volume is served."""
+    before = release_of(replicas(host)["app-1"])
+    assert record(host, before)["static_root"] == "/app/static"
+    copy = static_root_app(tmp_path, 'STATIC_ROOT = BASE_DIR / "staticfiles"', "v9-marker")
+    volume = host.check_output("docker volume inspect -f '{{.Mountpoint}}' pdezzy_static")
+    host.check_output(f"echo old > {volume}/left-over.css")
+    result = run_playbook(CONVERGE, {"app_version": "v9-staticfiles", "app_source_dir": str(copy)})
+    assert result.returncode == 0, result.output
+    assert_no_secret(result.output, SECRETS)
+    v9 = release_of(replicas(host)["app-1"])
+    assert v9.startswith("v9-staticfiles-")
+    assert (record(host, v9)["static_root"], record(host, v9)["media_root"]) == ("/app/staticfiles", "/app/media")
+    for name, state in replicas(host).items():
+        mounts = {mount["Destination"]: mount.get("Name") for mount in state["Mounts"]}
+        assert mounts.get("/app/staticfiles") == "pdezzy_static", (name, mounts)
+        assert "/app/static" not in mounts, (name, mounts)
+    assert through_nginx(host, "/static/common/v9-marker.css") == (200, "/* v9-marker */")
+    assert through_nginx(host, "/static/admin/css/base.css")[0] == 200
+    assert through_nginx(host, "/static/left-over.css")[0] == 404
+    kept = set(host.check_output(f"cd {HOME}/releases/{v9}/static && find . -type f -printf '%P\\n'").split())
+    assert "common/v9-marker.css" in kept
+    assert static_files(host) == kept
+    # A rollback serves its own release's files again, from where its Django put them.
+    back = run_playbook(ROLLBACK, {"app_rollback_to": before})
+    assert back.returncode == 0, back.output
+    assert through_nginx(host, "/static/common/v9-marker.css")[0] == 404
+    assert through_nginx(host, "/static/admin/css/base.css")[0] == 200
+    assert "common/v9-marker.css" not in static_files(host)
+    for name, state in replicas(host).items():
+        assert release_of(state) == before, name
+        assert "/app/static" in {mount["Destination"] for mount in state["Mounts"]}, name
+
+
+def test_a_release_step_left_running_by_an_interrupted_deploy_ends_before_the_next(host, tmp_path: Path) -> None:
+    """Ctrl-C during the release step leaves its container running (its migrations with it): the
+    next deploy waits for it to end instead of replacing it."""
+    marker = "/app/media/.release-step-ended"
+    host.run(f"docker exec app-1 rm -f {marker}")
+    default = "python manage.py migrate --noinput && python manage.py collectstatic --noinput"
+    inventory = str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent)
+
+    def deploy(command: str, **kwargs: Any) -> subprocess.Popen[str]:
+        extra = {"app_version": "v10-slow", "app_release_command": command}
+        return subprocess.Popen(
+            ["ansible-playbook", "-i", inventory, str(CONVERGE), "-e", json.dumps(extra)],
+            env=ansible_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            **kwargs,
+        )
+
+    first = deploy(f"sleep 40 && touch {marker} && {default}", start_new_session=True)
+    try:
+        for _ in range(300):
+            if host.check_output("docker ps -q --filter name=^app-release$ --filter status=running"):
+                break
+            time.sleep(1)
+        else:
+            raise AssertionError("the release step never ran: " + first.communicate(timeout=60)[0])
+        os.killpg(first.pid, signal.SIGINT)
+        first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert host.check_output("docker ps -q --filter name=^app-release$ --filter status=running")
+    # The interrupted run's lock, removed as its refusal says to.
+    host.check_output("rm -rf /run/pdezzy-deploy/app")
+    second = deploy(default)
+    output = " ".join(second.communicate(timeout=600)[0].split())
+    assert second.returncode == 0, output
+    assert task_outcomes(output, "Wait for a release step left running by an interrupted run") == ["ok: [vps-app]"]
+    # The interrupted release step ran to its end.
+    assert host.run(f"docker exec app-1 test -e {marker}").rc == 0, output
+    assert_no_secret(output, SECRETS)

@@ -133,12 +133,13 @@ def test_health_check_playbook_is_green(host, run_playbook) -> None:
     # through nginx, the certificate, the redirect, Django's database query, the pools, the
     # WebSocket, disk, nginx's upstream, the newest backup, WAL archiving, the newest off-host backup
     # and WAL copies, and the two loopback ports.
-    assert assert_all_passed(result.output) == 31
+    assert assert_all_passed(result.output) == 32
     for row in (
         "PASS https://site.test/admin/login/ app",
         "PASS app-1 database postgresql at pgbouncer:6432",
         "PASS pgbouncer pool",
         "PASS nginx upstream app-1:8006, app-2:8006",
+        "PASS static volume release files exactly the files of release ",
         "PASS wss://site.test/ws/chat/health/ websocket",
         "PASS /var/backups/pdezzy backup age newest db-",
         "PASS WAL archive archiving ",
@@ -159,7 +160,7 @@ def test_the_health_check_logs_in_to_a_site_behind_basic_auth(host, run_playbook
         assert curl(peer(host), "-o /dev/null -w '%{http_code}'", "/api/properties/") == "401"
         health = run_playbook(HEALTH, staging)
         assert health.returncode == 0, health.output
-        assert assert_all_passed(health.output) == 31
+        assert assert_all_passed(health.output) == 32
         for output in (edge.output, health.output):
             assert "staging-basic-pw-0e" not in output
             assert base64.b64encode(b"qa:staging-basic-pw-0e").decode() not in output
@@ -500,11 +501,19 @@ def test_replica_count_drives_nginx_and_the_health_check(host, run_playbook) -> 
         assert health.returncode == 0, health.output
         assert f"PASS app-{replicas} health healthy" in health.output
         assert "PASS nginx upstream app-" in health.output, health.output
-    # The health check notices an upstream that names a server which is no replica.
+    # The health check notices an upstream that names a server which is no replica, and a static
+    # volume that holds a file that is not the live release's.
     host.check_output(f"sed -i '/server app-1:8006/a server app-9:8006 resolve;' {conf}")
+    static = host.check_output("docker volume inspect -f '{{.Mountpoint}}' pdezzy_static")
+    host.check_output(f"echo old > {static}/left-over.css")
     stray = run_playbook(HEALTH, {"app_replicas": 1})
     assert stray.returncode != 0
     assert "FAIL nginx upstream names app-9:8006, not a replica" in stray.output, stray.output
+    assert re.search(
+        r"FAIL static volume release files not release \S+'s files: 1 not release \S+'s "
+        r"\(e\.g\. left-over\.css\)",
+        stray.output,
+    ), stray.output
     # Fewer replicas (and that stray name), then a restart of nginx: it starts and serves.
     assert nginx_serves_again_after_a_restart(host), host.run("docker logs --tail 20 nginx").stderr
     try:
@@ -519,6 +528,8 @@ def test_replica_count_drives_nginx_and_the_health_check(host, run_playbook) -> 
         host.run("docker start app-2")
     assert run_playbook(deploy).returncode == 0
     assert list(replica_ids(host)) == ["app-1", "app-2"]
+    # A deploy makes the static volume the live release's again.
+    assert not host.file(f"{static}/left-over.css").exists
 
 
 def test_an_app_that_ignores_the_database_settings_is_refused(host, run_playbook, tmp_path: Path) -> None:
@@ -560,7 +571,7 @@ def test_health_check_sees_the_database_behind_the_app(host, run_playbook) -> No
             break
         time.sleep(3)
     print(f"PostgreSQL back to a green health check: {time.monotonic() - started:.0f} s")
-    assert assert_all_passed(result.output) == 31
+    assert assert_all_passed(result.output) == 32
 
 
 def test_refreshing_unchanged_images_backs_up_and_restarts_nothing(host, run_playbook) -> None:
@@ -568,7 +579,7 @@ def test_refreshing_unchanged_images_backs_up_and_restarts_nothing(host, run_pla
     ids = {name: host.check_output(f"docker inspect -f '{{{{.Id}}}}' {name}") for name in services}
     result = run_playbook(PROJECT / "playbooks" / "update-images.yml")
     assert result.returncode == 0, result.output
-    assert assert_all_passed(result.output) == 31
+    assert assert_all_passed(result.output) == 32
     assert_no_secret(result.output, SECRETS)
     # Every pinned tag was asked for again; none changed, so no container was recreated.
     assert {name: host.check_output(f"docker inspect -f '{{{{.Id}}}}' {name}") for name in services} == ids
@@ -588,7 +599,7 @@ def test_the_stack_comes_back_by_itself_after_the_vps_restarts(host, run_playboo
     assert result is not None
     assert result.returncode == 0, result.output
     print(f"VPS restart to a green health check: {elapsed:.0f} s")
-    assert assert_all_passed(result.output) == 31
+    assert assert_all_passed(result.output) == 32
 
 
 RECOVER = PROJECT / "playbooks" / "recover.yml"

@@ -506,6 +506,40 @@ def wal_archive_finding(result: Any, now: Any, max_minutes: Any = 5, name: str =
     )
 
 
+# --- static_finding ------------------------------------------------------------------------------
+
+
+def static_finding(result: Any, release: str, name: str = "static volume") -> dict[str, Any]:
+    """``rsync --archive --dry-run --itemize-changes --delete RELEASE/static/ VOLUME/``: the volume
+    holds exactly the release's collected files when rsync would change no file."""
+    result = _command_result(result, "static_finding")
+    if result.get("rc") != 0:
+        error = _error_text(result)
+        if "change_dir" in error:
+            detail = f"release {release} keeps no collected static files: deploy again"
+            return _finding(name, "release files", False, detail)
+        lines = [line.strip() for line in error.splitlines() if line.strip()]
+        return _finding(name, "release files", False, (lines[-1] if lines else "not compared")[:200])
+    missing: list[str] = []
+    differing: list[str] = []
+    extra: list[str] = []
+    for line in str(result.get("stdout") or "").splitlines():
+        flags, _, path = line.partition(" ")
+        path = path.strip()
+        if flags == "*deleting":
+            extra.append(path)
+        elif len(flags) > 2 and flags[0] in "<>ch" and flags[1] in "fL":
+            (missing if "+++++" in flags else differing).append(path)
+    if not (missing or differing or extra):
+        return _finding(name, "release files", True, f"exactly the files of release {release}")
+    parts = [
+        f"{len(paths)} {what} (e.g. {paths[0]})"
+        for paths, what in ((missing, "missing"), (differing, "differing"), (extra, f"not release {release}'s"))
+        if paths
+    ]
+    return _finding(name, "release files", False, ("not release " + release + "'s files: " + ", ".join(parts))[:200])
+
+
 class FilterModule:
     """Ansible filter plugin entry point."""
 
@@ -525,4 +559,5 @@ class FilterModule:
             "local_backup_finding": local_backup_finding,
             "offsite_backup_finding": offsite_backup_finding,
             "wal_archive_finding": wal_archive_finding,
+            "static_finding": static_finding,
         }

@@ -6,6 +6,7 @@ from ansible_collections.pdezzy.infra.plugins.filter.findings import (
     db_finding,
     disk_finding,
     pool_finding,
+    static_finding,
 )
 
 POOLS_HEADER = (
@@ -110,3 +111,53 @@ def test_non_mapping_input_raises(filter_name: str) -> None:
     function = FilterModule().filters()[filter_name]
     with pytest.raises(TypeError, match="expects a registered task result"):
         function("not a result", "x") if filter_name == "db_finding" else function(["not a result"])
+
+
+# rsync --archive --dry-run --itemize-changes --delete, as the health check runs it.
+RSYNC_CHANGES = """.d..t...... ./
+*deleting   admin/css/old-theme.css
+>f+++++++++ drf-yasg/swagger-ui.css
+cd+++++++++ drf-yasg/fonts/
+>f.st...... admin/css/base.css
+>f+++++++++ drf-yasg/swagger-ui.js
+"""
+
+
+def test_static_finding_passes_when_rsync_would_change_nothing() -> None:
+    row = static_finding({"rc": 0, "stdout": "", "stderr": ""}, "v2-0123456789")
+    assert row == {
+        "name": "static volume",
+        "check": "release files",
+        "ok": True,
+        "detail": "exactly the files of release v2-0123456789",
+    }
+    # A directory's time alone is no difference.
+    assert static_finding({"rc": 0, "stdout": ".d..t...... ./\n"}, "v2")["ok"]
+
+
+def test_static_finding_counts_missing_differing_and_foreign_files() -> None:
+    row = static_finding({"rc": 0, "stdout": RSYNC_CHANGES}, "v2")
+    assert not row["ok"]
+    assert row["detail"] == (
+        "not release v2's files: 2 missing (e.g. drf-yasg/swagger-ui.css), 1 differing (e.g. admin/css/base.css), "
+        "1 not release v2's (e.g. admin/css/old-theme.css)"
+    )
+
+
+def test_static_finding_release_without_files_and_failures() -> None:
+    gone = {
+        "rc": 23,
+        "stdout": "",
+        "stderr": 'rsync: [sender] change_dir "/opt/pdezzy/app/current/static" failed: '
+        "No such file or directory (2)\nrsync error: some files/attrs were not transferred (code 23)",
+    }
+    assert static_finding(gone, "v1") == {
+        "name": "static volume",
+        "check": "release files",
+        "ok": False,
+        "detail": "release v1 keeps no collected static files: deploy again",
+    }
+    failed = static_finding({"failed": True, "msg": "[Errno 2] No such file or directory: b'rsync'"}, "v1")
+    assert (failed["ok"], failed["detail"]) == (False, "[Errno 2] No such file or directory: b'rsync'")
+    with pytest.raises(TypeError, match="static_finding expects a registered task result"):
+        static_finding("", "v1")
