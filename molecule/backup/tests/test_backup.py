@@ -162,6 +162,61 @@ def test_restore_of_the_latest_backup_gives_every_row_and_file_back(host) -> Non
     assert host.check_output(f"{MEDIA} cat /media/uploads/photo.txt") == "original"
 
 
+def paused_and_resumed(host, container: str, since: str) -> list[str]:
+    """The pause and unpause events of ``container`` since ``since`` (the host's date +%s)."""
+    events = host.check_output(
+        f"docker events --since {since} --until $(date +%s) --filter container={container} --format '{{{{.Action}}}}'"
+    )
+    return [event for event in events.split() if event in ("pause", "unpause")]
+
+
+def test_a_dump_from_before_a_migration_restores_exactly_its_schema(host) -> None:
+    """The way back from a bad migration: it added a table with a foreign key to a dumped one, a
+    column and a schema. A replica (a container with the app's label) is paused meanwhile."""
+    assert host.check_output(f'{PSQL} "SELECT count(*) FROM ledger"') == "500"
+    time.sleep(1)
+    host.check_output("pdezzy-backup before-migration")
+    dump = f"{DIR}/{backups(host, 'db')[-1]}"
+    assert dump.endswith("-before-migration.dump")
+    migration = (
+        "CREATE TABLE ledger_tag (id serial PRIMARY KEY, ledger_id int NOT NULL REFERENCES ledger (id)); "
+        "INSERT INTO ledger_tag (ledger_id) VALUES (1), (2); ALTER TABLE ledger ADD COLUMN tag text; "
+        "CREATE SCHEMA reporting; CREATE TABLE reporting.totals (n int)"
+    )
+    host.check_output(f'{PSQL} "{migration}"')
+    host.run("docker rm -f app-1")
+    host.check_output("docker run -d --name app-1 --label pdezzy.app=app postgres:15 sleep infinity")
+    try:
+        # A dump that breaks off halfway changes nothing, and the replica runs again.
+        since = host.check_output("date +%s")
+        truncated = f"{DIR}/db-19700102T000000Z-truncated.dump"
+        host.check_output(f"head -c $(( $(stat -c %s {dump}) * 2 / 3 )) {dump} > {truncated}")
+        broken = host.run(f"pdezzy-restore {truncated}")
+        host.check_output(f"rm -f {truncated}")
+        assert broken.rc != 0, broken.stdout
+        assert host.check_output(f'{PSQL} "SELECT count(*) FROM ledger_tag"') == "2"
+        assert host.check_output("docker inspect -f '{{.State.Status}}' app-1") == "running"
+        since = host.check_output("date +%s")
+        out = host.check_output(f"pdezzy-restore {dump}")
+        assert f"database: restored from {dump}" in out
+        tables = f"{PSQL} \"SELECT string_agg(table_schema || '.' || table_name, ' ' ORDER BY 1, 2) FROM "
+        tables += "information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')\""
+        assert host.check_output(tables) == "public.ledger"
+        columns = "SELECT string_agg(column_name, ' ' ORDER BY ordinal_position) FROM information_schema.columns "
+        assert host.check_output(f"{PSQL} \"{columns} WHERE table_name = 'ledger'\"") == "id note"
+        assert host.check_output(f'{PSQL} "SELECT count(*), sum(id) FROM ledger"') == "500|125250"
+        assert host.check_output(f"{PSQL} \"SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'\"") == "0"
+        # The app's role still owns public and may create in it, as the stack made it.
+        owner = f"{PSQL} \"SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'\""
+        assert host.check_output(owner) == host.check_output(
+            f'{PSQL} "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"'
+        )
+        assert paused_and_resumed(host, "app-1", since) == ["pause", "unpause"]
+        assert host.check_output("docker inspect -f '{{.State.Status}}' app-1") == "running"
+    finally:
+        host.run("docker rm -f app-1")
+
+
 def test_a_failed_backup_leaves_no_partial_file_and_keeps_the_others(host) -> None:
     before = backups(host, "db")
     host.check_output("docker stop postgres")
