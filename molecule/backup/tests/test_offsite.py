@@ -167,6 +167,31 @@ def test_one_restic_at_a_time_and_reads_without_a_lock_pass(host) -> None:
         host.run("systemctl stop pdezzy-test-restic-lock")
 
 
+def test_a_backup_someone_waits_for_does_not_wait_for_the_weekly_check(host) -> None:
+    """The weekly check holds the repository (the host's restic lock) for long: a pre-deploy
+    backup, which a deploy's migrations wait for, is made at once and leaves its copy out."""
+    unit = host.file("/etc/systemd/system/pdezzy-restic-check.service")
+    assert not unit.contains("backup.lock"), unit.content_string
+    holder = host.run("systemd-run --unit pdezzy-test-restic-check flock /run/pdezzy-backup/restic.lock sleep 300")
+    assert holder.rc == 0, holder.stderr
+    try:
+        time.sleep(1)
+        started = time.monotonic()
+        run = host.run("pdezzy-backup pre-deploy-busy")
+        elapsed = time.monotonic() - started
+        assert run.rc == 0, run.stderr
+        assert (
+            "off-host: not copied: another restic run (the weekly repository check, say) held the repository for 10 s"
+            in run.stdout
+        )
+        assert elapsed < 60, elapsed
+        assert newest(host, "-pre-deploy-busy.dump")
+    finally:
+        host.run("systemctl stop pdezzy-test-restic-check")
+    # Once the check ends, restic runs take the lock again.
+    assert host.run("timeout 5 pdezzy-restic snapshots --json").rc == 0
+
+
 def test_health_rows_give_the_age_of_the_newest_local_and_off_host_backup(host, run_playbook) -> None:
     host.check_output("systemctl start pdezzy-wal-offsite.service")
     host.check_output("pdezzy-backup manual")

@@ -42,6 +42,14 @@ CASES = {
         {"base_ssh_kex_algorithms": ["no-such-kex@example.org"]},
         "None of base_ssh_kex_algorithms (no-such-kex@example.org) is known to this host's OpenSSH",
     ),
+    "production without an alert command": (
+        {"base_alert_required": True},
+        "base_alert_required is on and base_alert_command is empty: a failed nightly backup",
+    ),
+    "production with the vault's placeholder for the alert command": (
+        {"base_alert_required": True, "base_alert_command": "REPLACE-ME"},
+        "base_alert_required is on and base_alert_command is a placeholder",
+    ),
     "journal size without a unit systemd knows": (
         {"base_journal_max_use": "500 megs"},
         "base_journal_max_use must be a size such as 500M",
