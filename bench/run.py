@@ -5,8 +5,10 @@
     scripts/harness bench serving deploy       some sections (others keep their last figures)
     scripts/harness bench tests --log warm=F   scenario wall times from a saved `harness test` log
 
-Sections: converge, serving, deploy, recovery, tests. BENCH_RUNS (default 3) sets the runs per
-figure; BENCH_COLD_RUNS (default BENCH_RUNS) the cold site.yml runs, which take minutes each.
+Sections: converge, serving, database, deploy, recovery, chaos (the fault-injection matrix,
+bench/chaos.py: every pair; BENCH_CHAOS_SEED replays the moments of one run), tests. BENCH_RUNS
+(default 3) sets the runs per figure; BENCH_COLD_RUNS (default BENCH_RUNS) the cold site.yml runs,
+which take minutes each.
 Figures, not pass/fail: nothing here fails on speed.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import re
 import shlex
 import signal
@@ -53,7 +56,7 @@ VPS_IMAGE = f"pdezzy/vps:{SUITE}"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 WS_CLIENTS = 10
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", str(RUNS)))
-SECTIONS = ["converge", "serving", "database", "deploy", "recovery", "tests"]
+SECTIONS = ["converge", "serving", "database", "deploy", "recovery", "chaos", "tests"]
 
 Row = dict[str, Any]
 
@@ -706,6 +709,20 @@ def bench_recovery() -> list[Row]:
     ]
 
 
+# --- chaos ---------------------------------------------------------------------------------
+def bench_chaos() -> list[Row]:
+    """Every pair of the fault-injection matrix (bench/chaos.py) on the sandbox."""
+    import chaos  # it imports this module for its helpers
+
+    seed = int(os.environ.get("BENCH_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
+    log(f"chaos: seed {seed}")
+    converged_sandbox()
+    outcomes = chaos.run_pairs(chaos.pairs(), seed)
+    for outcome in outcomes:
+        log(f"chaos: {outcome}")
+    return chaos.rows(outcomes)
+
+
 # --- tests ---------------------------------------------------------------------------------
 def parse_test_log(label: str, text: str) -> list[Row]:
     rows = [
@@ -808,6 +825,7 @@ def main(argv: list[str]) -> None:
         "database": bench_database,
         "deploy": bench_deploy,
         "recovery": bench_recovery,
+        "chaos": bench_chaos,
         "tests": lambda: bench_tests(logs),
     }
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))

@@ -110,6 +110,11 @@ sandbox_test() {
   cmd_sandbox_down
   sandbox_ready
   OPS_VPS_IP="$SANDBOX_IP" bash "$HARNESS/operations.sh"
+  # A seeded sample of the fault-injection matrix (bench/chaos.py), different in every run: the
+  # seed is printed, PDEZZY_CHAOS_SEED replays it.
+  log "sandbox: ${PDEZZY_CHAOS_SAMPLE:-2} pairs of the fault-injection matrix"
+  PDEZZY_VPS_SUITE="$SANDBOX_SUITE" python "$REPO/bench/chaos.py" --sample "${PDEZZY_CHAOS_SAMPLE:-2}" \
+    ${PDEZZY_CHAOS_SEED:+--seed "$PDEZZY_CHAOS_SEED"}
   cmd_sandbox_down
 }
 
