@@ -98,6 +98,8 @@ class Fault:
     undo: Callable[[], None] = lambda: None
     # Injected at a moment (a task, a delay), or all along the operation (a full disk, a bad file).
     timed: bool = True
+    # Seconds the operation may go on after the fault before it counts as hung (and is killed).
+    settle: float = 1800
 
 
 def crash(container: str) -> Callable[[subprocess.Popen[str] | None], None]:
@@ -110,7 +112,9 @@ def crash(container: str) -> Callable[[subprocess.Popen[str] | None], None]:
 
 
 def restart_vps(_: subprocess.Popen[str] | None) -> None:
+    """The VPS restarts (its container, with systemd in it); back once it has booted."""
     bench.run(["docker", "restart", bench.VPS], timeout=300)
+    bench.booted(bench.VPS)
 
 
 def interrupt(process: subprocess.Popen[str] | None) -> None:
@@ -152,7 +156,7 @@ def put_back_whole() -> None:
 FAULTS = [
     *(Fault(f"kill-{name}", inject=crash(name)) for name in CONTAINERS),
     Fault("vps-restart", inject=restart_vps),
-    Fault("sigint", applies=lambda op: bool(op.playbook), inject=interrupt),
+    Fault("sigint", applies=lambda op: bool(op.playbook), inject=interrupt, settle=120),
     Fault(
         "disk-full",
         applies=lambda op: op.name in ("backup", "restore-file", "restore-time", "update-images"),
@@ -252,11 +256,15 @@ def run_operation(
     started = threading.Event()
     moment = ["after its end"]
 
+    fired: list[float] = []
+    settle = fault.settle if fault is not None else 1800
+
     def fire(label: str) -> None:
         if fault is not None and fault.timed and not started.is_set():
             started.set()
             moment[0] = label
             fault.inject(process)
+            fired.append(time.monotonic())
 
     def read() -> None:
         assert process.stdout is not None
@@ -273,11 +281,16 @@ def run_operation(
     if op.command:
         time.sleep(delay)
         fire(f"after {delay:.1f} s")
-    try:
-        rc = process.wait(timeout=1800)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL) if op.playbook else process.kill()
-        rc = process.wait()
+    deadline = time.monotonic() + 1800
+    while process.poll() is None:
+        if time.monotonic() > deadline or (fired and time.monotonic() > fired[0] + settle):
+            bench.log(f"chaos: {op.name} still runs: killed")
+            if op.playbook:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+        time.sleep(1)
+    rc = process.wait()
     reader.join(timeout=30)
     fire("after its end")  # a fault whose moment never came still happens: right after the end
     return rc, "".join(lines), moment[0]
