@@ -254,7 +254,7 @@ def run_operation(
     process = start(op, context)
     lines: list[str] = []
     started = threading.Event()
-    moment = ["after its end"]
+    moment = ["after its end" if fault is None or fault.timed else "all along"]
 
     fired: list[float] = []
     settle = fault.settle if fault is not None else 1800
@@ -330,8 +330,12 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
     finally:
         fault.undo()
     printed = [secret for secret in secrets() if any(secret in text for text in outputs)]
-    tail = " / ".join(line.strip() for line in outputs[-1].splitlines()[-6:])
-    return Outcome(name, moment, result, to_green, rows_missing(tags), printed, tail[-600:])
+    if result == "refused":
+        said = [line.strip() for line in outputs[-1].splitlines() if REFUSAL.search(line)]
+        detail = said[-1][:300] if said else ""
+    else:
+        detail = " / ".join(line.strip() for line in outputs[-1].splitlines()[-6:])[-600:]
+    return Outcome(name, moment, result, to_green, rows_missing(tags), printed, detail)
 
 
 def run_pairs(chosen: list[tuple[Operation, Fault]], seed: int) -> list[Outcome]:
@@ -382,7 +386,11 @@ def main(argv: list[str]) -> int:
             f"{'PASS' if outcome.ok else 'FAIL'} {outcome.pair}: fault {outcome.moment}; {outcome.result}, "
             f"green after {outcome.to_green:.0f} s, rows lost {outcome.rows_lost}, "
             f"secrets printed {len(outcome.secrets_printed)}"
-            + ("" if outcome.ok else f"\n  last lines: {outcome.detail}")
+            + (
+                f"\n  {'refusal' if outcome.result == 'refused' else 'last lines'}: {outcome.detail}"
+                if outcome.result == "refused" or not outcome.ok
+                else ""
+            )
         )
     return 0 if all(o.ok for o in outcomes) else 1
 

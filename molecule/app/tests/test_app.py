@@ -711,8 +711,10 @@ def test_a_release_step_left_running_by_an_interrupted_deploy_ends_before_the_ne
 
     first = deploy(f"sleep 40 && touch {marker} && {default}", start_new_session=True)
     try:
+        # The release step (the image's settings are asked first, in a container of the same name).
+        running = "docker ps --no-trunc --filter name=^app-release$ --filter status=running --format '{{.Command}}'"
         for _ in range(300):
-            if host.check_output("docker ps -q --filter name=^app-release$ --filter status=running"):
+            if "sleep 40" in host.check_output(running):
                 break
             time.sleep(1)
         else:
@@ -722,7 +724,7 @@ def test_a_release_step_left_running_by_an_interrupted_deploy_ends_before_the_ne
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
-    assert host.check_output("docker ps -q --filter name=^app-release$ --filter status=running")
+    assert "sleep 40" in host.check_output(running)
     # The interrupted run's lock, removed as its refusal says to.
     host.check_output("rm -rf /run/pdezzy-deploy/app")
     second = deploy(default)

@@ -8,7 +8,7 @@ import os
 from django.conf import settings
 
 
-def absolute(value):
+def absolute(value: object) -> str:
     return os.path.abspath(os.fspath(value)) if value else ""
 
 
@@ -17,5 +17,9 @@ report = {
     "media_root": absolute(getattr(settings, "MEDIA_ROOT", None)),
     "static_url": str(getattr(settings, "STATIC_URL", None) or ""),
     "workdir": os.getcwd(),
+    # The user the image runs as: a volume mounted where the image has no directory is made by
+    # Docker for root, and is given to this user.
+    "uid": os.getuid(),
+    "gid": os.getgid(),
 }
 print("PDEZZY-SETTINGS " + json.dumps(report))
