@@ -16,6 +16,7 @@ Needs a converged sandbox (scripts/harness sandbox) and PDEZZY_VPS_SUITE (the ha
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -174,6 +175,16 @@ FAULTS = [
 ]
 
 
+@functools.cache
+def task_count(op: Operation) -> int:
+    """The tasks ansible-playbook --list-tasks names for a playbook (tasks of dynamic includes
+    come on top of them): the seed picks the faulty task among these."""
+    if not op.playbook:
+        return 1
+    listed = bench.run(["ansible-playbook", "-i", str(bench.INVENTORY), str(bench.REPO / op.playbook), "--list-tasks"])
+    return max(1, listed.stdout.count("TAGS:"))
+
+
 def pairs() -> list[tuple[Operation, Fault]]:
     return [(op, fault) for op in OPERATIONS for fault in FAULTS if fault.applies(op)]
 
@@ -307,7 +318,7 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
         context["target"] = bench.sql(
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'"
         )
-    task, delay = rng.randint(1, 60), rng.uniform(0, 5)
+    task, delay = rng.randint(1, task_count(op)), rng.uniform(0, 5)
     fault.prepare(op)
     try:
         rc, output, moment = run_operation(op, context, fault, task, delay)
