@@ -11,8 +11,8 @@ name: app_path_problems
 short_description: Check the STATIC_ROOT and MEDIA_ROOT an app image's Django reports
 version_added: 0.5.0
 description:
-  - Takes the report the app role's settings probe prints (C(static_root), C(media_root),
-    C(workdir): absolute paths inside the image, C('') for a setting that is not set) and returns
+  - Takes the report the app role's settings probe prints (C(static_root), C(media_root) and
+    C(workdir), absolute paths inside the image; C('') for a setting that is not set) and returns
     the reasons the stack cannot mount its static and media volumes there, each a sentence that
     names the setting or variable to change. An empty list means the paths can be used.
   - A path is refused when it is not set, not absolute, the root, the app's working directory or
@@ -87,7 +87,7 @@ def app_path_problems(
             problems.append(
                 f"Django's {setting} in {version} is {value}, which holds the app's code ({workdir}): a volume "
                 f"mounted there would hide it. Set {setting} to a directory of its own "
-                f"(e.g. {posixpath.join(workdir, key.split('_')[0])})."
+                f"(e.g. {posixpath.join(workdir, key.split('_', maxsplit=1)[0])})."
             )
             continue
         if expected[key] and posixpath.normpath(expected[key]) != value:

@@ -524,7 +524,7 @@ def static_finding(result: Any, release: str, name: str = "static volume") -> di
     differing: list[str] = []
     extra: list[str] = []
     for line in str(result.get("stdout") or "").splitlines():
-        flags, _, path = line.partition(" ")
+        flags, _sep, path = line.partition(" ")
         path = path.strip()
         if flags == "*deleting":
             extra.append(path)
