@@ -218,6 +218,14 @@ class Outcome:
         return self.result != "unrecovered" and self.rows_lost == 0 and not self.secrets_printed
 
 
+def refusal(output: str) -> str:
+    """Where ``output`` refuses, naming its cause (white space folded: the output wraps long
+    messages); '' when it does not."""
+    text = " ".join(output.split())
+    match = REFUSAL.search(text)
+    return text[max(0, match.start() - 240) : match.end() + 40] if match else ""
+
+
 def green_by(deadline: float) -> bool:
     """Whether health-check.yml passes before ``deadline`` (monotonic), trying until then."""
     while True:
@@ -330,7 +338,7 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
         rc, output, moment = run_operation(op, context, fault, task, delay)
         fault_end = time.monotonic()
         outputs = [output]
-        if REFUSAL.search(output) and rc != 0 and green_by(fault_end + GREEN_WITHIN):
+        if rc != 0 and refusal(output) and green_by(fault_end + GREEN_WITHIN):
             result, to_green = "refused", time.monotonic() - fault_end
         elif rc == 0 and green_by(fault_end + GREEN_WITHIN):
             result, to_green = "alone", time.monotonic() - fault_end
@@ -339,7 +347,7 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
             outputs.append(output_again)
             if again == 0 and green_by(time.monotonic() + GREEN_WITHIN):
                 result = "re-run"
-            elif again != 0 and REFUSAL.search(output_again) and green_by(time.monotonic() + GREEN_WITHIN):
+            elif again != 0 and refusal(output_again) and green_by(time.monotonic() + GREEN_WITHIN):
                 result = "refused"
             else:
                 result = "unrecovered"
@@ -348,8 +356,7 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
         fault.undo()
     printed = [secret for secret in secrets() if any(secret in text for text in outputs)]
     if result == "refused":
-        said = [line.strip() for line in outputs[-1].splitlines() if REFUSAL.search(line)]
-        detail = said[-1][:300] if said else ""
+        detail = refusal(outputs[-1])
     else:
         detail = " / ".join(line.strip() for line in outputs[-1].splitlines()[-6:])[-600:]
     return Outcome(name, moment, result, to_green, rows_missing(tags), printed, detail)
