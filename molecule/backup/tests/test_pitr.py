@@ -91,6 +91,17 @@ def test_point_in_time_restore_keeps_what_was_committed_before_the_moment_only(h
     assert sql(host, "SELECT count(*), pg_is_in_recovery() FROM orders") == "101|f"
 
 
+def test_a_restore_to_now_on_a_quiet_database_keeps_every_commit(host) -> None:
+    """Recovery stops at the first commit after its target: with nothing written after "now",
+    the restore makes one itself instead of failing short of the target."""
+    sql(host, "INSERT INTO orders VALUES (2000)")
+    time.sleep(1.2)
+    target = sql(host, NOW)
+    result = host.run(f"pdezzy-restore --time '{target}'")
+    assert result.rc == 0, result.stderr
+    assert sql(host, "SELECT count(*), max(n) FROM orders") == "102|2000"
+
+
 @pytest.mark.parametrize(
     ("when", "code", "message"),
     [
