@@ -142,7 +142,8 @@ def big_disk() -> None:
 
 
 def truncate_newest(pattern: str) -> Callable[[Operation], None]:
-    """The newest backup file of ``pattern`` cut to two thirds (the whole one kept aside)."""
+    """The newest backup file of ``pattern`` cut to two thirds, its time kept (the whole one kept
+    aside)."""
 
     def prepare(op: Operation) -> None:
         newest = bench.vps(f"ls -1 {BACKUPS}/{pattern} | sort | tail -n 1")
@@ -150,7 +151,7 @@ def truncate_newest(pattern: str) -> Callable[[Operation], None]:
             raise RuntimeError(f"no {pattern} to corrupt in {BACKUPS}")
         bench.vps(
             f"cp -a {newest} /root/chaos-whole && echo {newest} > /root/chaos-path "
-            f"&& truncate -s $(( $(stat -c %s {newest}) * 2 / 3 )) {newest}"
+            f"&& truncate -s $(( $(stat -c %s {newest}) * 2 / 3 )) {newest} && touch -r /root/chaos-whole {newest}"
         )
 
     return prepare
