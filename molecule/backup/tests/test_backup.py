@@ -196,8 +196,11 @@ def test_a_dump_from_before_a_migration_restores_exactly_its_schema(host) -> Non
         assert broken.rc != 0, broken.stdout
         assert host.check_output(f'{PSQL} "SELECT count(*) FROM ledger_tag"') == "2"
         assert host.check_output("docker inspect -f '{{.State.Status}}' app-1") == "running"
+        # Docker's event times are whole seconds: the runs' events a second apart from the window.
+        time.sleep(1.1)
         since = host.check_output("date +%s")
         out = host.check_output(f"pdezzy-restore {dump}")
+        time.sleep(1.1)
         assert f"database: restored from {dump}" in out
         tables = f"{PSQL} \"SELECT string_agg(table_schema || '.' || table_name, ' ' ORDER BY 1, 2) FROM "
         tables += "information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')\""
