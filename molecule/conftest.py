@@ -35,6 +35,19 @@ def ansible_env() -> dict[str, str]:
     return env
 
 
+# (seconds, what) of every playbook run of the session, for the summary at its end.
+PLAYBOOK_RUNS: list[tuple[float, str]] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The playbook runs of the tests, longest first: where a scenario's minutes go."""
+    if PLAYBOOK_RUNS:
+        total = sum(seconds for seconds, _ in PLAYBOOK_RUNS)
+        terminalreporter.section(f"playbook runs: {len(PLAYBOOK_RUNS)}, {total:.0f} s in all; the longest")
+        for seconds, what in sorted(PLAYBOOK_RUNS, reverse=True)[:15]:
+            terminalreporter.write_line(f"{seconds:7.1f} s  {what[:150]}")
+
+
 @pytest.fixture
 def run_playbook() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run a playbook against the scenario's inventory; returns the completed process.
@@ -47,8 +60,11 @@ def run_playbook() -> Callable[..., subprocess.CompletedProcess[str]]:
         command = ["ansible-playbook", "-i", inventory, str(playbook), *args]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
+        started = time.monotonic()
         result = subprocess.run(command, capture_output=True, text=True, env=ansible_env(), timeout=600, check=False)
         result.output = " ".join((result.stdout + result.stderr).split())  # type: ignore[attr-defined]
+        what = " ".join([playbook.name, *args, json.dumps(extra_vars) if extra_vars else ""])
+        PLAYBOOK_RUNS.append((time.monotonic() - started, what))
         return result
 
     return run
