@@ -102,10 +102,15 @@ job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-$
 # last passing run on this machine (recorded by run_job), else the bench's CI figures.
 DURATIONS="$CACHE/logs/durations"
 
+# CPU seconds of this shell's finished children (ansible, pytest, Docker's client: the work a job
+# does on the controller, not inside the VPS containers).
+children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($16 + $17) / hz }' "/proc/$BASHPID/stat"; }
+
 # One job, its output kept in a log that is printed whole when it ends (lanes run at once).
 run_job() {
-  local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0
+  local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0 cpu
   start=$(date +%s)
+  cpu=$(children_cpu)
   if [ "$s" = static ]; then
     # In a subshell with `set -e`: the first failing check ends it.
     (cmd_lint; cmd_sanity; cmd_unit; cmd_app_tests) >"$out" 2>&1 &
@@ -124,8 +129,9 @@ run_job() {
     flock 9
     log "job: $s"
     cat "$out" >&2
+    cpu=$(($(children_cpu) - cpu))
     if [ "$rc" -eq 0 ]; then
-      log "job: $s passed in $(($(date +%s) - start)) s"
+      log "job: $s passed in $(($(date +%s) - start)) s (CPU on the controller: $cpu s)"
       mkdir -p "$DURATIONS" && echo "$(($(date +%s) - start))" >"$DURATIONS/$s"
     else
       log "job: $s FAILED after $(($(date +%s) - start)) s"
@@ -136,6 +142,19 @@ run_job() {
   } 9>"$CACHE/logs/.print.lock"
 }
 
+# The static checks need nothing but the controller's venv: `test` starts them before the engine
+# and the images (on a fresh machine they run beside the image builds), and cmd_molecule waits
+# for them with its lanes. Their failure stops the lanes as when they run in one.
+STATIC_PID=""
+FAILED_FILE=""
+start_static() {
+  mkdir -p "$CACHE/logs"
+  FAILED_FILE="$(mktemp)"
+  run_job static "$FAILED_FILE" &
+  STATIC_PID=$!
+  trap '[ -z "$STATIC_PID" ] || kill "$STATIC_PID" 2>/dev/null || true' EXIT
+}
+
 # Jobs run in MOLECULE_JOBS lanes (default 3), each lane one job after another.
 cmd_molecule() {
   activate
@@ -143,7 +162,7 @@ cmd_molecule() {
   local jobs=("$@") lanes_n="${MOLECULE_JOBS:-3}" failed_file lane
   [ "${#jobs[@]}" -gt 0 ] || jobs=("${ALL_SCENARIOS[@]}")
   mkdir -p "$CACHE/logs"
-  failed_file="$(mktemp)"
+  failed_file="${FAILED_FILE:-$(mktemp)}"
   local -a lanes=()
   mapfile -t lanes < <(python "$REPO/scripts/lanes.py" "$lanes_n" "$DURATIONS" "$REPO/bench/results.json" "${jobs[@]}")
   [ "${#lanes[@]}" -gt 0 ] || die "no lanes planned for: ${jobs[*]}"
@@ -160,8 +179,10 @@ cmd_molecule() {
     done) &
     pids+=($!)
   done
+  [ -z "$STATIC_PID" ] || pids+=("$STATIC_PID")
   trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
   wait "${pids[@]}"
+  STATIC_PID=""
   trap - INT TERM
   local failed
   failed="$(tr '\n' ' ' <"$failed_file")"
@@ -172,16 +193,18 @@ cmd_molecule() {
 cmd_test() {
   local start
   start=$(date +%s)
+  # The static checks (lint, sanity, unit and the demo app's tests) start as soon as the venv is
+  # there, beside the rest of the bootstrap and then the lanes; if they fail, no lane starts
+  # another job. Without jobs named: every scenario, the sandbox test on Debian 12 (the whole
+  # site through SSH and Mitogen; default@trixie covers Debian 13) and the second controller
+  # (the newest ansible, the stock strategy).
+  cmd_venv
+  start_static
   cmd_bootstrap
-  # The static checks (lint, sanity, unit and the demo app's tests) are a job in a lane of their
-  # own, beside the scenarios; if they fail, no lane starts another job. Without jobs named:
-  # every scenario, the sandbox test on Debian 12 (the whole site through SSH and Mitogen;
-  # default@trixie covers Debian 13) and the second controller (the newest ansible, the stock
-  # strategy).
   if [ "$#" -gt 0 ]; then
-    cmd_molecule static "$@"
+    cmd_molecule "$@"
   else
-    cmd_molecule static "${ALL_SCENARIOS[@]}" sandbox@bookworm controller@trixie
+    cmd_molecule "${ALL_SCENARIOS[@]}" sandbox@bookworm controller@trixie
   fi
   log "all tests passed in $(($(date +%s) - start)) s"
 }

@@ -446,14 +446,14 @@ def test_a_failed_nightly_backup_raises_the_alert(host) -> None:
         host.run("systemctl reset-failed pdezzy-backup.service")
 
 
-def test_200_clients_for_40_s_on_a_database_endpoint(host) -> None:
+def test_200_clients_for_15_s_on_a_database_endpoint(host) -> None:
     """The fixture keeps persistent connections (CONN_MAX_AGE=600) under Daphne; the pooler bounds them."""
     client = peer(host)
     client.check_output(f"grep -q ' {DOMAIN}$' /etc/hosts || echo '{vps_address(client)} {DOMAIN}' >> /etc/hosts")
     client.run("systemctl reset-failed wrk 2>/dev/null; rm -f /tmp/wrk.out")
     # 200 connections at the ~45 requests/s a loaded test host serves queue ~4.5 s on average
     # (Little's law); a request unanswered after 30 s is an error, not a queue.
-    load = f"wrk -t2 -c200 -d40s --timeout 30s https://{DOMAIN}:443/api/properties/ > /tmp/wrk.out 2>&1"
+    load = f"wrk -t2 -c200 -d15s --timeout 30s https://{DOMAIN}:443/api/properties/ > /tmp/wrk.out 2>&1"
     assert client.run(f"systemd-run --unit=wrk sh -c '{load}'").rc == 0
     count = (
         "docker exec postgres psql -U pdezzy -d pdezzy -At -c "
@@ -465,9 +465,9 @@ def test_200_clients_for_40_s_on_a_database_endpoint(host) -> None:
         peak = max(peak, int(host.check_output(count)))
         time.sleep(1)
     out = client.check_output("cat /tmp/wrk.out")
-    print(f"200 clients for 40 s on /api/properties/: peak {peak} PostgreSQL connections\n{out}")
+    print(f"200 clients for 15 s on /api/properties/: peak {peak} PostgreSQL connections\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    assert requests > 1000, out
+    assert requests > 300, out
     assert "Non-2xx" not in out, out
     assert "Socket errors" not in out, out
     assert 0 < peak <= 40  # the pooler's postgres_pgbouncer_max_db_connections
@@ -516,9 +516,11 @@ def test_replica_count_drives_nginx_and_the_health_check(host, run_playbook) -> 
     ), stray.output
     # Fewer replicas (and that stray name), then a restart of nginx: it starts and serves.
     assert nginx_serves_again_after_a_restart(host), host.run("docker logs --tail 20 nginx").stderr
+    assert run_playbook(deploy).returncode == 0
+    assert list(replica_ids(host)) == ["app-1", "app-2"]
+    # A deploy makes the static volume the live release's again.
+    assert not host.file(f"{static}/left-over.css").exists
     try:
-        assert run_playbook(deploy).returncode == 0
-        assert list(replica_ids(host)) == ["app-1", "app-2"]
         # A replica stopped: nginx resolves the replicas while it runs, so it starts and serves anyway.
         host.check_output("docker stop app-2")
         assert nginx_serves_again_after_a_restart(host), host.run("docker logs --tail 20 nginx").stderr
@@ -526,10 +528,12 @@ def test_replica_count_drives_nginx_and_the_health_check(host, run_playbook) -> 
         assert codes == ["200"] * 6
     finally:
         host.run("docker start app-2")
-    assert run_playbook(deploy).returncode == 0
-    assert list(replica_ids(host)) == ["app-1", "app-2"]
-    # A deploy makes the static volume the live release's again.
-    assert not host.file(f"{static}/left-over.css").exists
+    # The stopped replica is back by itself (docker start): healthy, and in nginx's rotation.
+    for _ in range(60):
+        if host.run("docker inspect -f '{{.State.Health.Status}}' app-2").stdout.strip() == "healthy":
+            break
+        time.sleep(1)
+    assert host.check_output("docker inspect -f '{{.State.Health.Status}}' app-2") == "healthy"
 
 
 def test_an_app_that_ignores_the_database_settings_is_refused(host, run_playbook, tmp_path: Path) -> None:
