@@ -102,15 +102,16 @@ job_suite() { [[ "$1" == *@* ]] && echo "${1#*@}" || echo "${PDEZZY_VPS_SUITE:-$
 # last passing run on this machine (recorded by run_job), else the bench's CI figures.
 DURATIONS="$CACHE/logs/durations"
 
-# CPU seconds of this shell's finished children (ansible, pytest, Docker's client: the work a job
-# does on the controller, not inside the VPS containers).
-children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($16 + $17) / hz }' "/proc/$BASHPID/stat"; }
+# CPU seconds of the finished children of the shell PID (ansible, pytest, Docker's client: the work
+# a job does on the controller, not inside the VPS containers). PID is the caller's $BASHPID: a
+# command substitution runs in a subshell of its own.
+children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($16 + $17) / hz }' "/proc/$1/stat"; }
 
 # One job, its output kept in a log that is printed whole when it ends (lanes run at once).
 run_job() {
-  local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0 cpu
+  local s=$1 failed_file=$2 out="$CACHE/logs/molecule-$1.log" start rc=0 cpu shell=$BASHPID
   start=$(date +%s)
-  cpu=$(children_cpu)
+  cpu=$(children_cpu "$shell")
   if [ "$s" = static ]; then
     # In a subshell with `set -e`: the first failing check ends it.
     (cmd_lint; cmd_sanity; cmd_unit; cmd_app_tests) >"$out" 2>&1 &
@@ -129,7 +130,7 @@ run_job() {
     flock 9
     log "job: $s"
     cat "$out" >&2
-    cpu=$(($(children_cpu) - cpu))
+    cpu=$(($(children_cpu "$shell") - cpu))
     if [ "$rc" -eq 0 ]; then
       log "job: $s passed in $(($(date +%s) - start)) s (CPU on the controller: $cpu s)"
       mkdir -p "$DURATIONS" && echo "$(($(date +%s) - start))" >"$DURATIONS/$s"
