@@ -724,15 +724,23 @@ def bench_chaos() -> list[Row]:
 
 
 # --- tests ---------------------------------------------------------------------------------
+# A passed job's line in a `scripts/harness test` log: its name, seconds and controller CPU.
+PASSED_JOB = r"job: ([\w@]+) passed in (\d+) s(?: \(CPU on the controller: (\d+) s\))?"
+
+
 def parse_test_log(label: str, text: str) -> list[Row]:
-    rows = [
-        row("tests", f"{label}: scenario {name}", [float(seconds)], "s")
-        for name, seconds in re.findall(r"molecule: ([\w@]+) passed in (\d+) s", text)
-    ]
+    """Rows of a `scripts/harness test` log: each passed job's wall time ("scenario JOB", which
+    scripts/lanes.py reads to plan a machine's first run) and its CPU on the controller, and the
+    whole run's time."""
+    rows: list[Row] = []
+    for name, seconds, cpu in re.findall(PASSED_JOB, text):
+        rows.append(row("tests", f"{label}: scenario {name}", [float(seconds)], "s"))
+        if cpu:
+            rows.append(row("tests", f"{label}: controller CPU of {name}", [float(cpu)], "s"))
     total = re.search(r"all tests passed in (\d+) s", text)
-    lanes = re.search(r"molecule: \d+ scenarios in (\d+) lanes", text)
+    lanes = re.search(r"molecule: \d+ jobs in (\d+) lanes", text)
     if total:
-        note = f"scenarios in {lanes.group(1)} lanes at once" if lanes else "scenarios one after another"
+        note = f"jobs in {lanes.group(1)} lanes at once" if lanes else "jobs one after another"
         rows.append(row("tests", f"{label}: whole run", [float(total.group(1))], "s", note))
     return rows
 
