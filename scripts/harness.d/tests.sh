@@ -130,12 +130,13 @@ run_job() {
     flock 9
     log "job: $s"
     cat "$out" >&2
+    local seconds=$(($(date +%s) - start))
     cpu=$(($(children_cpu "$shell") - cpu))
     if [ "$rc" -eq 0 ]; then
-      log "job: $s passed in $(($(date +%s) - start)) s (CPU on the controller: $cpu s)"
-      mkdir -p "$DURATIONS" && echo "$(($(date +%s) - start))" >"$DURATIONS/$s"
+      log "job: $s passed in $seconds s (CPU on the controller: $cpu s)"
+      mkdir -p "$DURATIONS" && echo "$seconds" >"$DURATIONS/$s"
     else
-      log "job: $s FAILED after $(($(date +%s) - start)) s"
+      log "job: $s FAILED after $seconds s"
       echo "$s" >>"$failed_file"
       # Failed static checks stop the run: no lane starts another job.
       [ "$s" != static ] || touch "$failed_file.abort"

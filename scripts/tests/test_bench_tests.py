@@ -47,8 +47,10 @@ def test_a_log_gives_each_passed_jobs_time_and_cpu_and_the_whole_run(bench: Modu
     assert rows[-1]["note"] == "jobs in 3 lanes at once"
 
 
-def test_the_lane_planner_reads_the_jobs_times_and_only_them(bench: ModuleType, tmp_path: Path) -> None:
-    sys.path.insert(0, str(REPO / "scripts"))
+def test_the_lane_planner_reads_the_jobs_times_and_only_them(
+    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "scripts"))
     import lanes
 
     results = tmp_path / "results.json"
