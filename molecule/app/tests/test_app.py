@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -726,11 +727,17 @@ def test_a_release_step_left_running_by_an_interrupted_deploy_ends_before_the_ne
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
     assert "sleep 40" in host.check_output(running)
-    # The interrupted run's lock, removed as its refusal says to.
-    host.check_output("rm -rf /run/pdezzy-deploy/app")
+    # The interrupted run left its lock, naming this controller and its ended ansible-playbook.
+    owner = host.check_output("cat /run/pdezzy-deploy/app/owner").split()
+    assert owner == [socket.gethostname(), str(first.pid)]
     second = deploy(default)
     output = " ".join(second.communicate(timeout=600)[0].split())
     assert second.returncode == 0, output
+    # The next run from the same controller took the ended run's lock over, and let it go at its end.
+    assert task_outcomes(output, "Check whether the lock's owner is a run of this controller that has ended") == [
+        "ok: [vps-app -> localhost]"
+    ]
+    assert not host.file("/run/pdezzy-deploy/app").exists
     assert task_outcomes(output, "Wait for a release step left running by an interrupted run") == ["ok: [vps-app]"]
     # The interrupted release step ran to its end.
     assert host.run(f"docker exec app-1 test -e {marker}").rc == 0, output
