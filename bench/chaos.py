@@ -124,12 +124,6 @@ def interrupt(process: subprocess.Popen[str] | None) -> None:
         os.killpg(process.pid, signal.SIGINT)
 
 
-def release_deploy_lock() -> None:
-    """What the refusal of the next deploy after an interrupted one tells the operator to do: the
-    interrupted run's deploy lock is removed (a lock under /run: a reboot clears it too)."""
-    bench.vps("rm -rf /run/pdezzy-deploy/app")
-
-
 def small_disk(op: Operation) -> None:
     """The backups' directory on a file system with room for what it holds and 1 MiB more."""
     used = int(bench.vps(f"du -sk {BACKUPS} | cut -f1"))
@@ -164,7 +158,8 @@ def put_back_whole() -> None:
 FAULTS = [
     *(Fault(f"kill-{name}", inject=crash(name)) for name in CONTAINERS),
     Fault("vps-restart", inject=restart_vps),
-    Fault("sigint", applies=lambda op: bool(op.playbook), inject=interrupt, undo=release_deploy_lock, settle=120),
+    # The interrupted run's deploy lock is the re-run's to take over (same controller): nothing to undo.
+    Fault("sigint", applies=lambda op: bool(op.playbook), inject=interrupt, settle=120),
     Fault(
         "disk-full",
         applies=lambda op: op.name in ("backup", "restore-file", "restore-time", "update-images"),
