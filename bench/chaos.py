@@ -107,7 +107,7 @@ def crash(container: str) -> Callable[[subprocess.Popen[str] | None], None]:
     """SIGKILL of the container's main process: a crash, which the restart policy answers."""
 
     def inject(_: subprocess.Popen[str] | None) -> None:
-        bench.vps(f"kill -9 $(docker inspect -f '{{{{.State.Pid}}}}' {container}) 2>/dev/null || true", check=False)
+        bench.kill_main_process(container, check=False)
 
     return inject
 

@@ -540,10 +540,15 @@ def until_green(start: float) -> tuple[float, bool]:
     raise RuntimeError("the health check did not turn green within the wait")
 
 
+def kill_main_process(container: str, check: bool = True) -> None:
+    """SIGKILL of the container's main process: a crash, which the restart policy answers."""
+    vps(f"kill -9 $(docker inspect -f '{{{{.State.Pid}}}}' {container})", check=check)
+
+
 def crash(container: str) -> tuple[float, bool]:
-    """SIGKILL the container's main process (a crash: the restart policy applies)."""
+    """A crash of the container; seconds until health-check.yml passes again, and whether it failed meanwhile."""
     start = time.monotonic()
-    vps(f"kill -9 $(docker inspect -f '{{{{.State.Pid}}}}' {container})")
+    kill_main_process(container)
     return until_green(start)
 
 
