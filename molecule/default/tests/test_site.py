@@ -334,6 +334,35 @@ def test_dry_run_on_the_converged_site_changes_nothing(run_playbook) -> None:
     assert "changed=0" in result.output.split("PLAY RECAP")[-1], changed
 
 
+def test_an_upload_through_the_api_is_served_by_nginx_and_survives_a_deploy(host, run_playbook) -> None:
+    client = peer(host)
+    client.check_output("echo 'brochure of the cabin' > /tmp/brochure.txt")
+    created = json.loads(
+        curl(
+            client,
+            f"-f -u admin:{ADMIN_PASSWORD} -F title=Cabin -F price=125000.00 -F brochure=@/tmp/brochure.txt",
+            "/api/properties/",
+        )
+    )
+    assert created["brochure"].startswith(f"https://{DOMAIN}/media/brochures/brochure"), created
+    media_path = created["brochure"].removeprefix(f"https://{DOMAIN}")
+    assert curl(client, "-f", media_path) == "brochure of the cabin"
+
+    # A file of an earlier build must not reach the next one.
+    host.check_output("touch /opt/pdezzy/app/src/pdezzy/stale_module.py")
+    result = run_playbook(APP_EDGE, {"app_version": "v2"})
+    assert result.returncode == 0, result.output
+    assert_no_secret(result.output, SECRETS)
+    assert not host.file("/opt/pdezzy/app/src/pdezzy/stale_module.py").exists
+    assert host.run("docker exec app-1 test -e /app/stale_module.py").rc != 0
+    assert host.check_output("docker inspect -f '{{.Config.Image}}' app-1") == "pdezzy-app:v2"
+    titles = [item["title"] for item in json.loads(curl(client, "-f", "/api/properties/"))]
+    assert "Cabin" in titles
+    assert curl(client, "-f", media_path) == "brochure of the cabin"
+    # v2 stays live until the replica-count test's first deploy, which goes back to the
+    # inventory's version (the backup tests below read the row made here).
+
+
 def test_nightly_backup_timer_is_enabled(host) -> None:
     assert host.check_output("systemctl is-enabled pdezzy-backup.timer") == "enabled"
     assert host.check_output("systemctl is-active pdezzy-backup.timer") == "active"
@@ -456,34 +485,6 @@ def nginx_serves_again_after_a_restart(host) -> bool:
             return True
         time.sleep(1)
     return False
-
-
-def test_an_upload_through_the_api_is_served_by_nginx_and_survives_a_deploy(host, run_playbook) -> None:
-    client = peer(host)
-    client.check_output("echo 'brochure of the cabin' > /tmp/brochure.txt")
-    created = json.loads(
-        curl(
-            client,
-            f"-f -u admin:{ADMIN_PASSWORD} -F title=Cabin -F price=125000.00 -F brochure=@/tmp/brochure.txt",
-            "/api/properties/",
-        )
-    )
-    assert created["brochure"].startswith(f"https://{DOMAIN}/media/brochures/brochure"), created
-    media_path = created["brochure"].removeprefix(f"https://{DOMAIN}")
-    assert curl(client, "-f", media_path) == "brochure of the cabin"
-
-    # A file of an earlier build must not reach the next one.
-    host.check_output("touch /opt/pdezzy/app/src/pdezzy/stale_module.py")
-    result = run_playbook(APP_EDGE, {"app_version": "v2"})
-    assert result.returncode == 0, result.output
-    assert_no_secret(result.output, SECRETS)
-    assert not host.file("/opt/pdezzy/app/src/pdezzy/stale_module.py").exists
-    assert host.run("docker exec app-1 test -e /app/stale_module.py").rc != 0
-    assert host.check_output("docker inspect -f '{{.Config.Image}}' app-1") == "pdezzy-app:v2"
-    titles = [item["title"] for item in json.loads(curl(client, "-f", "/api/properties/"))]
-    assert "Cabin" in titles
-    assert curl(client, "-f", media_path) == "brochure of the cabin"
-    # v2 stays live: the next test's first deploy goes back to the inventory's version.
 
 
 def test_replica_count_drives_nginx_and_the_health_check(host, run_playbook) -> None:
