@@ -193,30 +193,40 @@ def test_a_backup_someone_waits_for_does_not_wait_for_the_weekly_check(host) -> 
 
 
 def test_health_rows_give_the_age_of_the_newest_local_and_off_host_backup(host, run_playbook) -> None:
-    host.check_output("systemctl start pdezzy-wal-offsite.service")
-    host.check_output("pdezzy-backup manual")
-    dump = newest(host, "-manual.dump")
-    (latest,) = json.loads(host.check_output("pdezzy-restic snapshots --json --tag manual --latest 1"))
-    fresh = run_playbook(HEALTH)
-    assert fresh.returncode == 0, fresh.output
-    assert f"PASS {LOCAL_ROW} newest {dump}, 0.0 h old, limit 26 h" in fresh.output
-    assert f"PASS {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual), 0.0 h old, limit 26 h" in fresh.output
-    assert "PASS WAL archive archiving " in fresh.output
-    assert f"PASS {OFFSITE_WAL_ROW} newest snapshot " in fresh.output
-    assert "changed=0" in fresh.output
-    # Under a tighter limit both are too old.
-    stale = run_playbook(
-        HEALTH,
-        {
-            "backup_health_max_age_hours": 0.0001,
-            "backup_health_max_offsite_age_hours": 0.0001,
-            "backup_health_max_offsite_wal_age_minutes": 0.001,
-        },
-    )
-    assert stale.returncode != 0
-    assert f"FAIL {LOCAL_ROW} newest {dump}, 0.0 h old, limit 0.0001 h" in stale.output
-    assert f"FAIL {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual)" in stale.output
-    assert re.search(rf"FAIL {re.escape(OFFSITE_WAL_ROW)} newest snapshot \w+ \(wal\), [0-9.]+ min old", stale.output)
+    # The timer's copy (every 5 minutes) must not make a WAL snapshot newer than the host's clock
+    # between the runs below: the "too old" run expects this test's own copy to be the newest.
+    host.check_output("systemctl stop pdezzy-wal-offsite.timer")
+    try:
+        host.check_output("systemctl start pdezzy-wal-offsite.service")
+        host.check_output("pdezzy-backup manual")
+        dump = newest(host, "-manual.dump")
+        (latest,) = json.loads(host.check_output("pdezzy-restic snapshots --json --tag manual --latest 1"))
+        fresh = run_playbook(HEALTH)
+        assert fresh.returncode == 0, fresh.output
+        assert f"PASS {LOCAL_ROW} newest {dump}, 0.0 h old, limit 26 h" in fresh.output
+        assert (
+            f"PASS {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual), 0.0 h old, limit 26 h" in fresh.output
+        )
+        assert "PASS WAL archive archiving " in fresh.output
+        assert f"PASS {OFFSITE_WAL_ROW} newest snapshot " in fresh.output
+        assert "changed=0" in fresh.output
+        # Under a tighter limit both are too old.
+        stale = run_playbook(
+            HEALTH,
+            {
+                "backup_health_max_age_hours": 0.0001,
+                "backup_health_max_offsite_age_hours": 0.0001,
+                "backup_health_max_offsite_wal_age_minutes": 0.001,
+            },
+        )
+        assert stale.returncode != 0
+        assert f"FAIL {LOCAL_ROW} newest {dump}, 0.0 h old, limit 0.0001 h" in stale.output
+        assert f"FAIL {OFFSITE_ROW} newest snapshot {latest['short_id']} (manual)" in stale.output
+        assert re.search(
+            rf"FAIL {re.escape(OFFSITE_WAL_ROW)} newest snapshot \w+ \(wal\), [0-9.]+ min old", stale.output
+        )
+    finally:
+        host.check_output("systemctl start pdezzy-wal-offsite.timer")
 
 
 def test_health_fails_without_a_local_backup_or_a_reachable_repository(host, run_playbook) -> None:
