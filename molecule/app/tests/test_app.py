@@ -713,7 +713,11 @@ def test_git_source_builds_from_a_clean_export_of_the_tagged_commit(host, run_pl
 
 
 def test_private_repository_over_https_with_a_token_kept_out_of_the_url(host, run_playbook) -> None:
-    """A token reaches git through the credential helper only: not in the URL, the checkout or the output."""
+    """A token reaches git through the credential helper only: not in the URL, the checkout or the output.
+
+    The test above left this commit live: the fetch over HTTPS and the checkout run as in any
+    deploy; that commit's image exists already (a version's image is built once) and the replicas
+    stay on it."""
     token = "molecule-git-token-77"
     commit = host.check_output("git -C /srv/demo.git rev-parse git-v1")
     host.run("systemctl stop pdezzy-git-http")
