@@ -19,10 +19,11 @@ die() { printf 'ERROR: operations: %s\n' "$*" >&2; exit 1; }
 # play PLAYBOOK ARGS...: a run whose output is kept in $out and printed at its end.
 out=""
 play() {
-  local rc=0
+  local rc=0 start=$SECONDS
   log "ansible-playbook $*"
   out="$(ansible-playbook -i inventory/sandbox "$@" -e "$over" 2>&1)" || rc=$?
   printf '%s\n' "$out" | grep -E '^(PLAY RECAP|pdezzy-sandbox +:|\[DEPRECATION WARNING\]|\[WARNING\])' || true
+  log "$1: $((SECONDS - start)) s"
   [ "$rc" -eq 0 ] || { printf '%s\n' "$out" | tail -n 60; die "$1 failed"; }
 }
 unchanged() {

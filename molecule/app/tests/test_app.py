@@ -295,7 +295,14 @@ def test_failed_health_rolls_back_to_the_previous_release(host, run_playbook, tm
     broken = app_copy(tmp_path)
     views = broken / "common" / "views.py"
     views.write_text(views.read_text().replace("healthy = all(", "healthy = False and all("))
-    extra = {"app_version": "v3-broken", "app_source_dir": str(broken), "app_extra_env": {"FEATURE_X": "v3"}}
+    # Docker keeps a replica "starting" through its start period whatever its checks say, and the
+    # deploy waits out app_health_timeout: 30 s are several failed checks at the 5 s interval.
+    extra = {
+        "app_version": "v3-broken",
+        "app_source_dir": str(broken),
+        "app_extra_env": {"FEATURE_X": "v3"},
+        "app_health_timeout": 30,
+    }
     result = run_playbook(CONVERGE, extra, "--diff")
     assert result.returncode != 0
     assert "Version v3-broken (release v3-broken-" in result.output, result.output
