@@ -25,7 +25,7 @@ for attempt in 1 2 3; do
   sleep 10
 done
 printf '%s' "$python" >"$made"
-export PATH="/opt/ansible/bin:$PATH" ANSIBLE_CONFIG=/src/ansible.cfg ANSIBLE_STRATEGY=linear \
+export PATH="$venv/bin:$PATH" ANSIBLE_CONFIG=/src/ansible.cfg ANSIBLE_STRATEGY=linear \
   ANSIBLE_CACHE_PLUGIN_CONNECTION=/tmp/ansible-facts ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
 python3 --version
 ansible --version | head -n 1
