@@ -11,6 +11,8 @@ ordinary bad day. After every pair, one of two outcomes and nothing else:
     python bench/chaos.py --pair OPERATION/FAULT [--seed S]   one pair
     scripts/harness bench chaos                    every pair; a table in bench/RESULTS.md
 
+The matrix runs the sandbox as production runs: with an off-host repository, on an SFTP backup
+host it starts on the sandbox network (every run gets the repository's settings as extra vars).
 Needs a converged sandbox (scripts/harness sandbox) and PDEZZY_VPS_SUITE (the harness sets it).
 """
 
@@ -42,13 +44,23 @@ BACKUPS = "/var/backups/pdezzy"
 # What the stack's refusals say: a refusal names its cause and that nothing changed.
 REFUSAL = re.compile(r"[Nn]othing (?:was )?(?:changed|written)|nothing to do|is refused|refuses? ")
 CONTAINERS = ["nginx", "app-1", "app-2", "pgbouncer", "postgres", "redis"]
+# What a run with the wrong vault gives as the off-host repository's password.
+WRONG_PASSWORD = "chaos-not-the-repository-password"
+# The off-host repository's settings, as extra vars of every run (set by with_offsite): the
+# sandbox's inventory has none, production's has one, and the matrix runs as production does.
+OFFSITE_ARGS: list[str] = []
 
 
 def secrets() -> list[str]:
     """Every secret of the sandbox's inventory (a run, failing or not, may print none)."""
     values = yaml.safe_load((bench.INVENTORY / "group_vars" / "all" / "main.yml").read_text())
     keys = [key for key in values if re.search(r"password|secret|_key$", key) and isinstance(values[key], str)]
-    return [values[key] for key in keys if "{{" not in values[key]]
+    found = [values[key] for key in keys if "{{" not in values[key]]
+    if bench.OFFSITE.exists():  # the off-host repository's settings (bench.start_backup_host)
+        offsite = json.loads(bench.OFFSITE.read_text())
+        key = offsite["backup_offsite_sftp_private_key"].splitlines()
+        found += [offsite["backup_offsite_password"], *(line for line in key if line and not line.startswith("-----"))]
+    return [*found, WRONG_PASSWORD]
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -62,13 +74,14 @@ class Operation:
     # Run on the host first: what the operation needs to find (a backup after the ledger's row).
     before: str = ""
 
-    def args(self, context: dict[str, str]) -> list[str]:
+    def args(self, context: dict[str, str], fault_extra: dict[str, Any] | None = None) -> list[str]:
         extra = {
             "deploy": {"app_version": context.get("version", "")},
             "rollback": {"app_rollback_force": True},
             "restore-time": {"restore_target_time": context.get("target", "")},
-        }.get(self.name)
-        return ["-e", json.dumps(extra)] if extra else []
+        }.get(self.name, {})
+        extra = {**extra, **(fault_extra or {})}
+        return [*OFFSITE_ARGS, *(["-e", json.dumps(extra)] if extra else [])]
 
 
 OPERATIONS = [
@@ -101,6 +114,8 @@ class Fault:
     timed: bool = True
     # Seconds the operation may go on after the fault before it counts as hung (and is killed).
     settle: float = 1800
+    # Extra vars of the faulty run (what the user gave wrongly).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def crash(container: str) -> Callable[[subprocess.Popen[str] | None], None]:
@@ -174,6 +189,13 @@ FAULTS = [
         undo=put_back_whole,
         timed=False,
     ),
+    # The vault of another host, or a typing error: the off-host repository's password is wrong.
+    Fault(
+        "wrong-password",
+        applies=lambda op: bool(op.playbook),
+        extra={"backup_offsite_password": WRONG_PASSWORD},
+        timed=False,
+    ),
 ]
 
 
@@ -185,6 +207,16 @@ def task_count(op: Operation) -> int:
         return 1
     listed = bench.run(["ansible-playbook", "-i", str(bench.INVENTORY), str(bench.REPO / op.playbook), "--list-tasks"])
     return max(1, listed.stdout.count("TAGS:"))
+
+
+def with_offsite() -> None:
+    """The sandbox as production runs it: an off-host repository on an SFTP backup host
+    (bench.start_backup_host), converged, with a nightly copy and the WAL archive in it."""
+    OFFSITE_ARGS[:] = bench.start_backup_host()
+    _, result = bench.playbook("site.yml", *OFFSITE_ARGS)
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-3000:])
+    bench.vps("/usr/local/sbin/pdezzy-backup nightly && systemctl start pdezzy-wal-offsite.service")
 
 
 def pairs() -> list[tuple[Operation, Fault]]:
@@ -214,18 +246,42 @@ class Outcome:
         return self.result != "unrecovered" and self.rows_lost == 0 and not self.secrets_printed
 
 
+def without_excerpts(output: str) -> str:
+    """``output`` without the source lines ansible-playbook quotes under an error's ``Origin:``
+    (up to the ``^ column`` marker): a comment there is not what the run said."""
+    kept, quoting = [], False
+    for line in output.splitlines():
+        if line.lstrip().startswith("Origin:"):
+            quoting = True
+        elif quoting and "^ column" in line:
+            quoting = False
+        elif quoting and line.startswith(("fatal:", "TASK [", "PLAY", "[ERROR]")):  # an excerpt without a marker
+            quoting = False
+            kept.append(line)
+        elif not quoting:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def refusal(output: str) -> str:
     """Where ``output`` refuses, naming its cause (white space folded: the output wraps long
     messages); '' when it does not."""
-    text = " ".join(output.split())
+    text = " ".join(without_excerpts(output).split())
     match = REFUSAL.search(text)
     return text[max(0, match.start() - 240) : match.end() + 40] if match else ""
+
+
+def refused(rc: int, output: str) -> bool:
+    """Whether a run refused: it failed, named its cause, and (a playbook's recap says) changed
+    nothing on any host."""
+    changed = [int(count) for count in re.findall(r"\bchanged=(\d+)", output)]
+    return rc != 0 and bool(refusal(output)) and not any(changed)
 
 
 def green_by(deadline: float) -> bool:
     """Whether health-check.yml passes before ``deadline`` (monotonic), trying until then."""
     while True:
-        _, result = bench.playbook("playbooks/health-check.yml")
+        _, result = bench.playbook("playbooks/health-check.yml", *OFFSITE_ARGS)
         if result.returncode == 0:
             return True
         if time.monotonic() >= deadline:
@@ -255,12 +311,13 @@ def rows_missing(tags: list[str]) -> int:
     return len(tags)
 
 
-def start(op: Operation, context: dict[str, str]) -> subprocess.Popen[str]:
+def start(op: Operation, context: dict[str, str], fault: Fault | None) -> subprocess.Popen[str]:
     if op.command:
         command = ["docker", "exec", bench.VPS, "sh", "-c", op.command]
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    command = ["ansible-playbook", "-i", str(bench.INVENTORY), str(bench.REPO / op.playbook), *op.args(context)]
+    extra = op.args(context, fault.extra if fault else None)
+    command = ["ansible-playbook", "-i", str(bench.INVENTORY), str(bench.REPO / op.playbook), *extra]
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=bench.REPO,
         start_new_session=True,
@@ -272,7 +329,7 @@ def run_operation(
 ) -> tuple[int, str, str]:
     """The operation, with ``fault`` injected when its output starts task number ``task`` (a
     playbook) or after ``delay`` seconds (a command); its exit code, output and when the fault came."""
-    process = start(op, context)
+    process = start(op, context, fault)
     lines: list[str] = []
     started = threading.Event()
     moment = ["after its end" if fault is None or fault.timed else "all along"]
@@ -334,7 +391,7 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
         rc, output, moment = run_operation(op, context, fault, task, delay)
         fault_end = time.monotonic()
         outputs = [output]
-        if rc != 0 and refusal(output) and green_by(fault_end + GREEN_WITHIN):
+        if refused(rc, output) and green_by(fault_end + GREEN_WITHIN):
             result, to_green = "refused", time.monotonic() - fault_end
         elif rc == 0 and green_by(fault_end + GREEN_WITHIN):
             result, to_green = "alone", time.monotonic() - fault_end
@@ -343,7 +400,7 @@ def run_pair(op: Operation, fault: Fault, rng: random.Random, number: int) -> Ou
             outputs.append(output_again)
             if again == 0 and green_by(time.monotonic() + GREEN_WITHIN):
                 result = "re-run"
-            elif again != 0 and refusal(output_again) and green_by(time.monotonic() + GREEN_WITHIN):
+            elif refused(again, output_again) and green_by(time.monotonic() + GREEN_WITHIN):
                 result = "refused"
             else:
                 result = "unrecovered"
@@ -400,6 +457,7 @@ def main(argv: list[str]) -> int:
     else:
         chosen = pairs()
     bench.converged_sandbox()
+    with_offsite()
     outcomes = run_pairs(chosen, seed)
     for outcome in outcomes:
         print(

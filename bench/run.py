@@ -585,7 +585,7 @@ def point_in_time_restore() -> tuple[float, float, float]:
     return seconds, missing, late
 
 
-BACKUP_HOST = "pdezzy-bench-backup"
+BACKUP_HOST = CONSTANTS["SANDBOX_BACKUP_NAME"]
 OFFSITE = REPO / ".cache" / "bench" / "offsite.json"
 
 
@@ -616,6 +616,14 @@ def start_backup_host() -> list[str]:
     OFFSITE.write_text(json.dumps(settings))
     OFFSITE.chmod(0o600)
     return ["-e", f"@{OFFSITE}"]
+
+
+def stop_backup_host() -> None:
+    """The sandbox as its inventory has it again: no off-host repository, no backup host."""
+    _, result = playbook("site.yml")
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-3000:])
+    run(["docker", "rm", "-f", "-v", BACKUP_HOST], check=False)
 
 
 def disaster_recovery(offsite: list[str]) -> tuple[float, float, float]:
@@ -673,11 +681,7 @@ def bench_recovery() -> list[Row]:
     log("recovery: disaster recovery onto a new VPS, from an SFTP backup host")
     offsite = start_backup_host()
     dr = [disaster_recovery(offsite) for _ in range(RUNS)]
-    # The sandbox as its inventory has it again: no off-host repository, no backup host.
-    _, result = playbook("site.yml")
-    if result.returncode != 0:
-        raise RuntimeError(result.stdout[-3000:])
-    run(["docker", "rm", "-f", "-v", BACKUP_HOST], check=False)
+    stop_backup_host()
     note = "health-check.yml red first: " + ", ".join("yes" if red else "no" for _, red in app + db + restart)
     return [
         row("recovery", "app-1 crash (SIGKILL) to green", [s for s, _ in app], "s", "each check run takes a few s"),
@@ -722,9 +726,11 @@ def bench_chaos() -> list[Row]:
     seed = int(os.environ.get("BENCH_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
     log(f"chaos: seed {seed}")
     converged_sandbox()
+    chaos.with_offsite()
     outcomes = chaos.run_pairs(chaos.pairs(), seed)
     for outcome in outcomes:
         log(f"chaos: {outcome}")
+    stop_backup_host()
     return chaos.rows(outcomes)
 
 

@@ -119,7 +119,7 @@ sandbox_test() {
 }
 
 cmd_sandbox_down() {
-  docker rm -f -v "$SANDBOX_NAME" >/dev/null 2>&1 || true
+  docker rm -f -v "$SANDBOX_NAME" "$SANDBOX_BACKUP_NAME" >/dev/null 2>&1 || true
   forget_sandbox_facts
   docker network rm "$SANDBOX_NET" >/dev/null 2>&1 || true
   log "sandbox: removed"

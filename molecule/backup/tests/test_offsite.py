@@ -141,6 +141,19 @@ def test_bad_off_host_settings_are_refused_with_nothing_changed(host, run_playbo
     assert host.check_output("sha256sum /etc/pdezzy-restic/env /usr/local/sbin/pdezzy-backup") == before
 
 
+def test_a_wrong_repository_password_is_refused_and_the_host_keeps_the_right_one(host, run_playbook) -> None:
+    wrong = "not-the-repository-password-4711"
+    settings = "sha256sum /etc/pdezzy-restic/password /etc/pdezzy-restic/env /usr/local/sbin/pdezzy-restic"
+    before = host.check_output(settings)
+    for flags in ((), ("--check", "--diff")):
+        result = run_playbook(CONVERGE, {"backup_offsite_password": wrong}, *flags)
+        assert_refused(result, "backup_offsite_password does not open the repository")
+        assert_no_secret(result.output, [*secrets(), wrong])
+    assert host.check_output(settings) == before
+    # The copies go on with the password the host kept.
+    assert "off-host: copied to the repository" in host.check_output("pdezzy-backup manual")
+
+
 def test_the_wal_archive_is_shipped_off_the_host_every_few_minutes(host) -> None:
     assert host.check_output("systemctl is-enabled pdezzy-wal-offsite.timer") == "enabled"
     assert host.file("/etc/systemd/system/pdezzy-wal-offsite.timer").contains(r"^OnCalendar=\*:0/5$")

@@ -139,6 +139,9 @@ def test_a_truncated_base_backup_is_refused_before_postgresql_stops(host) -> Non
         assert result.rc == 1, result.stdout + result.stderr
         assert f"{newest} cannot be read whole (truncated or corrupt)" in result.stderr, result.stderr
         assert "nothing changed" in result.stderr
+        checked = host.run(f"pdezzy-restore --check --time '{sql(host, NOW)}'")
+        assert checked.rc == 1, checked.stdout
+        assert f"{newest} cannot be read whole (truncated or corrupt)" in checked.stderr, checked.stderr
         assert sql(host, "SELECT count(*), pg_postmaster_start_time() FROM orders") == before
         # The copy an earlier restore kept is still there: it goes only after a promotion.
         assert kept_copies(host) == kept

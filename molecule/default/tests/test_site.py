@@ -384,6 +384,19 @@ def test_backup_then_drop_then_restore_gives_every_row_back(host, run_playbook) 
     host.check_output(f"{MEDIA} rm /media/uploads/kept.txt")
     assert "auth_group" not in table_counts(host)
 
+    # A dump cut short is refused before the safety backup: nothing is written or restored.
+    cut = "/var/backups/pdezzy/db-19700101T000000Z-cut.dump"
+    newest = host.check_output("ls /var/backups/pdezzy/db-*.dump | sort | tail -n 1")
+    host.check_output(f"head -c $(( $(stat -c %s {newest}) * 2 / 3 )) {newest} > {cut}")
+    safety = "ls /var/backups/pdezzy | grep -c -- -pre-restore.dump || true"
+    safety_before = host.check_output(safety)
+    try:
+        refused = run_playbook(RESTORE, {"backup_restore_from": cut})
+    finally:
+        host.check_output(f"rm -f {cut}")
+    assert_refused(refused, f"{cut} cannot be read whole (truncated or corrupt); nothing changed")
+    assert host.check_output(safety) == safety_before
+
     restore = run_playbook(RESTORE)
     assert restore.returncode == 0, restore.output
     assert "database: restored from /var/backups/pdezzy/db-" in restore.output
