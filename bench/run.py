@@ -598,14 +598,13 @@ def start_backup_host() -> list[str]:
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pdezzy-bench-restic", "-f", str(key)])
     if run(["docker", "inspect", "-f", "{{.State.Running}}", BACKUP_HOST], check=False).stdout.strip() != "true":
         fresh_vps_container(BACKUP_HOST)
-        user = (
-            "useradd --create-home --home-dir /srv/restic --shell /bin/sh restic && "
-            "install -d -o restic -g restic -m 0700 /srv/restic/.ssh && "
-            "install -o restic -g restic -m 0600 /dev/stdin /srv/restic/.ssh/authorized_keys"
-        )
-        public = key.with_suffix(".pub").read_text()
-        subprocess.run(["docker", "exec", "-i", BACKUP_HOST, "sh", "-c", user], input=public, text=True, check=True,
-                       capture_output=True)  # fmt: skip
+        run(["docker", "exec", BACKUP_HOST, "sh", "-c", "useradd --create-home --home-dir /srv/restic --shell /bin/sh "
+             "restic && install -d -o restic -g restic -m 0700 /srv/restic/.ssh"])  # fmt: skip
+    # This checkout's key, also on a backup host another checkout started.
+    authorize = "install -o restic -g restic -m 0600 /dev/stdin /srv/restic/.ssh/authorized_keys"
+    public = key.with_suffix(".pub").read_text()
+    subprocess.run(["docker", "exec", "-i", BACKUP_HOST, "sh", "-c", authorize], input=public, text=True, check=True,
+                   capture_output=True)  # fmt: skip
     host_key = run(["docker", "exec", BACKUP_HOST, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).stdout.split()[:2]
     settings = {
         "backup_offsite_repository": f"sftp:restic@{BACKUP_HOST}:/srv/restic/pdezzy",
