@@ -37,6 +37,8 @@ def ansible_env() -> dict[str, str]:
 
 # (seconds, what) of every playbook run of the session, for the summary at its end.
 PLAYBOOK_RUNS: list[tuple[float, str]] = []
+# Extra vars the summary of playbook runs names without their value (a password given wrong on purpose).
+SECRET_KEY = re.compile(r"password|secret|_key$|token|passphrase")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -63,7 +65,8 @@ def run_playbook() -> Callable[..., subprocess.CompletedProcess[str]]:
         started = time.monotonic()
         result = subprocess.run(command, capture_output=True, text=True, env=ansible_env(), timeout=600, check=False)
         result.output = " ".join((result.stdout + result.stderr).split())  # type: ignore[attr-defined]
-        what = " ".join([playbook.name, *args, json.dumps(extra_vars) if extra_vars else ""])
+        shown = {key: "<hidden>" if SECRET_KEY.search(key) else value for key, value in (extra_vars or {}).items()}
+        what = " ".join([playbook.name, *args, json.dumps(shown) if shown else ""])
         PLAYBOOK_RUNS.append((time.monotonic() - started, what))
         return result
 

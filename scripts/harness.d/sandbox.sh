@@ -24,9 +24,13 @@ sandbox_vps() {
   mkdir -p "$REPO/.cache/sandbox"
   [ -f "$REPO/.cache/sandbox/id_ed25519" ] ||
     ssh-keygen -q -t ed25519 -N '' -C pdezzy-sandbox -f "$REPO/.cache/sandbox/id_ed25519"
+  # A network made before its dynamic range was set goes, when no container is on it.
+  if [ "$(docker network inspect -f '{{range .IPAM.Config}}{{.IPRange}}{{end}}' "$SANDBOX_NET" 2>/dev/null || echo "$SANDBOX_DYNAMIC_RANGE")" != "$SANDBOX_DYNAMIC_RANGE" ]; then
+    docker network rm "$SANDBOX_NET" >/dev/null 2>&1 || true
+  fi
   # Another job may make the network at the same moment: then it is there.
   docker network inspect "$SANDBOX_NET" >/dev/null 2>&1 ||
-    docker network create --subnet "$SANDBOX_SUBNET" "$SANDBOX_NET" >/dev/null 2>&1 ||
+    docker network create --subnet "$SANDBOX_SUBNET" --ip-range "$SANDBOX_DYNAMIC_RANGE" "$SANDBOX_NET" >/dev/null 2>&1 ||
     docker network inspect "$SANDBOX_NET" >/dev/null
   # A bridge left behind by a daemon that stopped uncleanly would shadow the sandbox's route.
   local bridge dev
