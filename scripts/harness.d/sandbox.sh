@@ -30,7 +30,8 @@ sandbox_vps() {
   fi
   # Another job may make the network at the same moment: then it is there.
   docker network inspect "$SANDBOX_NET" >/dev/null 2>&1 ||
-    docker network create --subnet "$SANDBOX_SUBNET" --ip-range "$SANDBOX_DYNAMIC_RANGE" "$SANDBOX_NET" >/dev/null 2>&1 ||
+    docker network create --subnet "$SANDBOX_SUBNET" --gateway "$SANDBOX_GATEWAY" \
+      --ip-range "$SANDBOX_DYNAMIC_RANGE" "$SANDBOX_NET" >/dev/null 2>&1 ||
     docker network inspect "$SANDBOX_NET" >/dev/null
   # A bridge left behind by a daemon that stopped uncleanly would shadow the sandbox's route.
   local bridge dev
