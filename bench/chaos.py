@@ -37,6 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as bench  # the sandbox's helpers: vps, playbook, sql, ...
+from constants import SECRET_NAME  # molecule/harness, put on the path by run
 
 # Seconds within which the site must be green again by itself after a fault ends.
 GREEN_WITHIN = 60
@@ -54,7 +55,7 @@ OFFSITE_ARGS: list[str] = []
 def secrets() -> list[str]:
     """Every secret of the sandbox's inventory (a run, failing or not, may print none)."""
     values = yaml.safe_load((bench.INVENTORY / "group_vars" / "all" / "main.yml").read_text())
-    keys = [key for key in values if re.search(r"password|secret|_key$", key) and isinstance(values[key], str)]
+    keys = [key for key in values if SECRET_NAME.search(key) and isinstance(values[key], str)]
     found = [values[key] for key in keys if "{{" not in values[key]]
     if bench.OFFSITE.exists():  # the off-host repository's settings (bench.start_backup_host)
         offsite = json.loads(bench.OFFSITE.read_text())

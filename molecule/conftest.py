@@ -16,6 +16,7 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "molecule" / "harness"))
+from constants import SECRET_NAME  # noqa: E402  (molecule/harness is put on the path just above)
 from constants import load as load_constants  # noqa: E402  (molecule/harness is put on the path just above)
 
 # The harness's addresses and ports (molecule/harness/constants.env), for the scenarios' tests.
@@ -37,8 +38,6 @@ def ansible_env() -> dict[str, str]:
 
 # (seconds, what) of every playbook run of the session, for the summary at its end.
 PLAYBOOK_RUNS: list[tuple[float, str]] = []
-# Extra vars the summary of playbook runs names without their value (a password given wrong on purpose).
-SECRET_KEY = re.compile(r"password|secret|_key$|token|passphrase")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -65,7 +64,7 @@ def run_playbook() -> Callable[..., subprocess.CompletedProcess[str]]:
         started = time.monotonic()
         result = subprocess.run(command, capture_output=True, text=True, env=ansible_env(), timeout=600, check=False)
         result.output = " ".join((result.stdout + result.stderr).split())  # type: ignore[attr-defined]
-        shown = {key: "<hidden>" if SECRET_KEY.search(key) else value for key, value in (extra_vars or {}).items()}
+        shown = {key: "<hidden>" if SECRET_NAME.search(key) else value for key, value in (extra_vars or {}).items()}
         what = " ".join([playbook.name, *args, json.dumps(shown) if shown else ""])
         PLAYBOOK_RUNS.append((time.monotonic() - started, what))
         return result

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 FILE = Path(__file__).resolve().parent / "constants.env"
+# Names of variables whose values are secrets (an inventory's passwords, keys, tokens): what a
+# test or the bench hides in what it prints and looks for in what a run printed.
+SECRET_NAME = re.compile(r"password|secret|_key$|token|passphrase")
 
 
 def load(path: Path = FILE) -> dict[str, str]:
