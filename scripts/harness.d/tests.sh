@@ -194,25 +194,9 @@ cmd_molecule() {
   [ -z "$failed" ] || die "failed jobs: $failed"
 }
 
-# CPU seconds a fixed pure-Python workload takes on this machine now (the best of three). The
-# suite is CPU-bound on two cores, so its wall time follows this figure, which is not the same
-# from day to day on a shared host. Printed at a run's start and end.
-machine_speed() {
-  python - <<'EOF'
-import time
-
-
-def work() -> float:
-    start = time.process_time()
-    total = 0
-    for i in range(10_000_000):
-        total += i * i % 7
-    return time.process_time() - start
-
-
-print(f"{min(work() for _ in range(3)):.2f}")
-EOF
-}
+# CPU seconds a fixed Python workload takes now (scripts/machine_speed.py): the suite is CPU-bound,
+# so its wall time follows this figure. Printed at a run's start and end.
+machine_speed() { python "$REPO/scripts/machine_speed.py"; }
 
 cmd_test() {
   local start
