@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import replica_check_intervals
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -91,3 +92,12 @@ def test_certbot_reaches_neither_tier(host, target: str, network: str, port: int
     script = host.file("/usr/local/sbin/pdezzy-certbot-renew").content_string
     assert "--network pdezzy-acme --security-opt no-new-privileges --cap-drop ALL" in script
     assert not reaches(host, "pdezzy-acme", ip_on(host, target, network), port)
+
+
+@pytest.mark.parametrize("name", ["app-1", "app-2"])
+def test_a_healthy_replica_is_checked_every_30_s_and_a_starting_one_every_5_s(host, name: str) -> None:
+    # Debian 13's engine has a start interval (Docker 25, API 1.44): deploys wait on 5 s checks,
+    # and a serving replica runs one check process every 30 s.
+    major, interval, start = replica_check_intervals(host, name)
+    assert major >= 25
+    assert (interval, start) == (30, 5)
