@@ -88,14 +88,42 @@ def test_invalid_directive_is_refused_and_the_old_config_keeps_serving(host, run
     assert status_of(host) == 200
 
 
+def css_encoding(host) -> str:
+    """The Content-Encoding of a static stylesheet asked for with gzip accepted ('' for none)."""
+    headers = host.check_output(
+        "curl -sk -o /dev/null -D - -H 'Accept-Encoding: gzip' --resolve pdezzy.test:443:127.0.0.1 "
+        "https://pdezzy.test/static/admin/css/base.css"
+    )
+    return next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in headers.splitlines()
+            if line.lower().startswith("content-encoding:")
+        ),
+        "",
+    )
+
+
 def test_a_valid_change_is_applied_with_a_reload_not_a_restart(host, run_playbook) -> None:
     started = json.loads(host.check_output("docker inspect nginx"))[0]["State"]["StartedAt"]
-    result = run_playbook(CONVERGE, {"nginx_client_max_body_size": "5m"})
+    assert css_encoding(host) == "gzip"
+    # The hooks: gzip's types, and a directive at the http level (a map the site does not use).
+    extra = {
+        "nginx_client_max_body_size": "5m",
+        "nginx_gzip_types": ["application/json"],
+        "nginx_extra_http_directives": ["map $http_x_probe $pdezzy_probe { default 0; yes 1; }"],
+    }
+    result = run_playbook(CONVERGE, extra)
     assert result.returncode == 0, result.output
-    assert host.file(CONF).contains("client_max_body_size 5m;")
+    conf = host.file(CONF).content_string
+    assert "client_max_body_size 5m;" in conf
+    assert "gzip_types application/json;" in conf
+    assert "\nmap $http_x_probe $pdezzy_probe { default 0; yes 1; }\n" in conf
     assert json.loads(host.check_output("docker inspect nginx"))[0]["State"]["StartedAt"] == started
     assert status_of(host) == 200
+    assert css_encoding(host) == ""
     assert run_playbook(CONVERGE).returncode == 0
+    assert css_encoding(host) == "gzip"
 
 
 def test_basic_auth_for_staging(host, run_playbook) -> None:
@@ -168,6 +196,7 @@ def test_trusted_proxies_report_the_client_address(host, run_playbook) -> None:
         ({"nginx_auth_rate_limit_paths": ["/login/", "/login/"]}, "(a path listed twice)"),
         ({"nginx_ssl_ecdh_curve": "X25519 secp384r1"}, "nginx_ssl_ecdh_curve must be group names"),
         ({"nginx_media_inline_extensions": [".png"]}, "lower-case extensions without the dot"),
+        ({"nginx_gzip_types": ["text/css; gzip off"]}, "nginx_gzip_types: not a MIME type: text/css; gzip off"),
         ({"nginx_permissions_policy": 'camera=("x")'}, "nginx_permissions_policy must be one line"),
     ],
 )
