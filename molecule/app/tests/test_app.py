@@ -22,7 +22,6 @@ import testinfra
 from conftest import (
     ansible_env,
     assert_no_secret,
-    replica_check_intervals,
     request_loop_counts,
     start_request_loop,
     task_outcomes,
@@ -480,15 +479,6 @@ def test_a_rollback_takes_the_secrets_of_its_run_not_the_releases(host, run_play
     assert again.returncode == 0, again.output
     assert f"Release {target} is live already: nothing to do." in again.output, again.output
     assert re.search(r"vps-app : ok=\d+ changed=0 ", again.output), again.output
-
-
-def test_an_engine_without_a_start_interval_checks_the_replicas_every_5_s(host) -> None:
-    # Debian 12's docker.io 20.10 has one interval: app_healthcheck_start_interval, so a deploy
-    # waits on 5 s checks there too.
-    for name in replicas(host):
-        major, interval, start = replica_check_intervals(host, name)
-        assert major < 25
-        assert (interval, start) == (5, 0), name
 
 
 @pytest.mark.parametrize(
