@@ -41,8 +41,9 @@ check_intervals() {
   local engine check interval start want
   engine="$(vps docker version -f "'{{.Server.Version}}'")"
   check="$(vps docker inspect -f "'{{json .Config.Healthcheck}}'" app-1)"
-  interval="$(grep -o '"Interval":[0-9]*' <<<"$check" | cut -d: -f2)"
-  start="$(grep -o '"StartInterval":[0-9]*' <<<"$check" | cut -d: -f2)"
+  interval="$(grep -o '"Interval":[0-9]*' <<<"$check" | cut -d: -f2 || true)"
+  # Absent on an engine without a start interval.
+  start="$(grep -o '"StartInterval":[0-9]*' <<<"$check" | cut -d: -f2 || true)"
   start="${start:-0}"
   if [ "${engine%%.*}" -ge 25 ]; then want="30000000000 5000000000"; else want="5000000000 0"; fi
   [ "$interval $start" = "$want" ] ||
