@@ -140,14 +140,6 @@ def task_timeline(output: str) -> list[str]:
     ]
 
 
-def replica_check_intervals(host: Any, name: str) -> tuple[int, int, int]:
-    """The engine's major version and a replica's healthcheck interval and start interval in s
-    (0: none), as Docker on ``host`` has them."""
-    major = int(host.check_output("docker version -f '{{.Server.Version}}'").split(".")[0])
-    check = json.loads(host.check_output(f"docker inspect -f '{{{{json .Config.Healthcheck}}}}' {name}"))
-    return major, check["Interval"] // 10**9, (check.get("StartInterval") or 0) // 10**9
-
-
 def archive_wal(host: Any, archive: str = "/var/lib/pdezzy-wal", container: str = "postgres") -> str:
     """Have PostgreSQL in ``container`` on ``host`` finish its WAL segment and wait until the
     segment is in ``archive`` (gzipped); returns the segment's name."""
