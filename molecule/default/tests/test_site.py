@@ -55,7 +55,7 @@ SECRETS = [
         if line and not line.startswith("-----")
     ],
 ]
-# The spec's .env variables (architecture guide, "Environment Variables").
+# The .env variables of the app contract (roles/app/README.md, "The app contract").
 CONTRACT = [
     "DEBUG",
     "SECRET_KEY",
