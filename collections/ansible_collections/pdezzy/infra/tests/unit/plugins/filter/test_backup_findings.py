@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible_collections.pdezzy.infra.plugins.filter.findings import (
+from ansible_collections.pdezzy.infra.plugins.filter.backup_findings import (
     FilterModule,
     local_backup_finding,
     offsite_backup_finding,

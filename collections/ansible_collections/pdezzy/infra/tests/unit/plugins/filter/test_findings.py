@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.pdezzy.infra.plugins.filter.cert_info import cert_info
-from ansible_collections.pdezzy.infra.plugins.filter.findings import container_findings, findings_table
+from ansible_collections.pdezzy.infra.plugins.filter.findings import findings_table
+from ansible_collections.pdezzy.infra.plugins.filter.health_findings import container_findings
 
 
 def inspect(name: str, **state: object) -> dict:
@@ -135,7 +136,7 @@ def test_findings_table_bad_input(bad: object) -> None:
 
 
 def test_probe_finding_of_a_passed_and_a_failed_probe() -> None:
-    from ansible_collections.pdezzy.infra.plugins.filter.findings import probe_finding
+    from ansible_collections.pdezzy.infra.plugins.filter.health_findings import probe_finding
 
     passed = {
         "ok": True,
@@ -175,14 +176,14 @@ def test_probe_finding_of_a_passed_and_a_failed_probe() -> None:
 
 @pytest.mark.parametrize("bad", [None, [], {"status": 200}])
 def test_probe_finding_bad_input(bad: object) -> None:
-    from ansible_collections.pdezzy.infra.plugins.filter.findings import probe_finding
+    from ansible_collections.pdezzy.infra.plugins.filter.health_findings import probe_finding
 
     with pytest.raises(TypeError, match="probe result"):
         probe_finding(bad, "api")
 
 
 def test_cert_finding_thresholds(pem: str) -> None:
-    from ansible_collections.pdezzy.infra.plugins.filter.findings import cert_finding
+    from ansible_collections.pdezzy.infra.plugins.filter.health_findings import cert_finding
 
     info = cert_info(pem)  # 9-10 days left
     assert cert_finding(info, "https://pineriverapp.com", min_days=5)["ok"]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pdezzy.infra.plugins.filter.findings import (
+from ansible_collections.pdezzy.infra.plugins.filter.health_findings import (
     FilterModule,
     db_finding,
     disk_finding,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pdezzy.infra.plugins.filter.findings import (
+from ansible_collections.pdezzy.infra.plugins.filter.preflight_findings import (
     allow_list_finding,
     dns_findings,
     listener_findings,
