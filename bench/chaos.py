@@ -36,8 +36,8 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench  # the sandbox's helpers: vps, playbook, sql, ...
-from constants import SECRET_NAME  # molecule/harness, put on the path by run
+import common as bench  # the sandbox's helpers: vps, playbook, sql, ...
+from constants import SECRET_NAME  # molecule/harness, put on the path by common
 
 # Seconds within which the site must be green again by itself after a fault ends.
 GREEN_WITHIN = 60

@@ -26,8 +26,9 @@ LOG = (
 def bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setenv("PDEZZY_VPS_SUITE", os.environ.get("PDEZZY_VPS_SUITE", "trixie"))
     monkeypatch.syspath_prepend(str(REPO / "bench"))
-    sys.modules.pop("run", None)
-    return importlib.import_module("run")
+    for name in ("common", "testtimes"):
+        sys.modules.pop(name, None)
+    return importlib.import_module("testtimes")
 
 
 def figures(rows: list[dict]) -> dict[str, float]:

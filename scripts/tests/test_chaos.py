@@ -36,7 +36,7 @@ pdezzy-sandbox             : ok=31   changed=0    unreachable=0    failed=1    s
 def chaos(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setenv("PDEZZY_VPS_SUITE", os.environ.get("PDEZZY_VPS_SUITE", "trixie"))
     monkeypatch.syspath_prepend(str(REPO / "bench"))
-    for name in ("run", "chaos"):
+    for name in ("common", "chaos"):
         sys.modules.pop(name, None)
     return importlib.import_module("chaos")
 
