@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as bench  # the sandbox's helpers: vps, playbook, sql, ...
-from constants import SECRET_NAME  # molecule/harness, put on the path by common
+from constants import SECRET_NAME, key_body  # molecule/harness, put on the path by common
 
 # Seconds within which the site must be green again by itself after a fault ends.
 GREEN_WITHIN = 60
@@ -59,8 +59,7 @@ def secrets() -> list[str]:
     found = [values[key] for key in keys if "{{" not in values[key]]
     if bench.OFFSITE.exists():  # the off-host repository's settings (bench.start_backup_host)
         offsite = json.loads(bench.OFFSITE.read_text())
-        key = offsite["backup_offsite_sftp_private_key"].splitlines()
-        found += [offsite["backup_offsite_password"], *(line for line in key if line and not line.startswith("-----"))]
+        found += [offsite["backup_offsite_password"], *key_body(offsite["backup_offsite_sftp_private_key"])]
     return [*found, WRONG_PASSWORD]
 
 

@@ -11,6 +11,11 @@ FILE = Path(__file__).resolve().parent / "constants.env"
 SECRET_NAME = re.compile(r"password|secret|_key$|token|passphrase")
 
 
+def key_body(pem: str) -> list[str]:
+    """The lines of a PEM private key that are secret: its body, without the BEGIN/END lines."""
+    return [line for line in pem.splitlines() if line and not line.startswith("-----")]
+
+
 def load(path: Path = FILE) -> dict[str, str]:
     """KEY=VALUE lines of ``path``; comments and blank lines are skipped."""
     values: dict[str, str] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import testinfra
 from conftest import archive_wal, assert_no_secret, assert_refused, task_outcomes
+from constants import key_body  # molecule/harness, put on the path by conftest
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -25,8 +26,7 @@ REPO = "/srv/restic/pdezzy"
 
 def secrets() -> list[str]:
     """Every secret of this scenario's inventory, the SFTP key's body included."""
-    key = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "restic_id").read_text()
-    body = [line for line in key.splitlines() if line and not line.startswith("-----")]
+    body = key_body((Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "restic_id").read_text())
     return ["molecule-pg-secret-123", "molecule-app-db-secret", "molecule-restic-repo-secret", *body]
 
 

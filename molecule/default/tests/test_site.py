@@ -18,6 +18,7 @@ from pathlib import Path
 import acme_dns  # molecule/harness, put on the path by conftest
 import testinfra
 from conftest import HARNESS, archive_wal, assert_no_secret, assert_refused
+from constants import key_body  # molecule/harness, put on the path by conftest
 
 testinfra_hosts = ["ansible://vps"]
 
@@ -49,11 +50,7 @@ SECRETS = [
     "molecule-site-restic-secret",
     ADMIN_PASSWORD,
     # The body of the VPS's login key to the off-host repository.
-    *[
-        line
-        for line in (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "restic_id").read_text().splitlines()
-        if line and not line.startswith("-----")
-    ],
+    *key_body((Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "restic_id").read_text()),
 ]
 # The .env variables of the app contract (roles/app/README.md, "The app contract").
 CONTRACT = [
