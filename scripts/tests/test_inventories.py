@@ -3,12 +3,10 @@ value a role checks comes from one place (the shared vault example, the shared m
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from ansible_json import first_task_answer
 
 REPO = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("production", "staging")
@@ -16,17 +14,17 @@ ENVIRONMENTS = ("production", "staging")
 
 def ansible_var(environment: str, name: str) -> object:
     """``name`` as the inventory's hosts see it, templated (ansible's debug; nothing connects)."""
-    env = dict(os.environ, ANSIBLE_STRATEGY="linear", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
-    env["ANSIBLE_STDOUT_CALLBACK"] = "json"
-    result = subprocess.run(
-        ["ansible", "pdezzy", "-i", f"inventory/{environment}", "-m", "ansible.builtin.debug", "-a", f"var={name}"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    # ansible.cfg's task timer prints a line before the JSON document and its summary after.
-    document = result.stdout[result.stdout.index("\n{") + 1 :]
-    hosts = json.JSONDecoder().raw_decode(document)[0]["plays"][0]["tasks"][0]["hosts"]
-    (answer,) = hosts.values()
-    return answer[name]
+    command = [
+        "ansible",
+        "pdezzy",
+        "-i",
+        f"inventory/{environment}",
+        "-m",
+        "ansible.builtin.debug",
+        "-a",
+        f"var={name}",
+    ]
+    return first_task_answer(command)[name]
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

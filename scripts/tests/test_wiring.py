@@ -5,13 +5,12 @@ check's and the pre-deploy check's own play variables."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from ansible_json import first_task_answer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,19 +30,10 @@ def wired(tmp_path: Path, extra: dict[str, Any], expressions: dict[str, str]) ->
         "tasks": [{"ansible.builtin.debug": {"msg": expressions}}],
     }  # fmt: skip
     (tmp_path / "wiring.yml").write_text(yaml.safe_dump([play]))
-    env = dict(os.environ, ANSIBLE_STRATEGY="linear", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
-    env["ANSIBLE_STDOUT_CALLBACK"] = "json"
-    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO / "collections")
-    result = subprocess.run(
+    answer = first_task_answer(
         ["ansible-playbook", "-i", str(REPO / "inventory" / "production"), str(tmp_path / "wiring.yml"),
-         "-e", json.dumps(extra)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+         "-e", json.dumps(extra)]
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    document = result.stdout[result.stdout.index("\n{") + 1 :]
-    hosts = json.JSONDecoder().raw_decode(document)[0]["plays"][0]["tasks"][0]["hosts"]
-    (answer,) = hosts.values()
     return {name: json.loads(value) if isinstance(value, str) else value for name, value in answer["msg"].items()}
 
 
